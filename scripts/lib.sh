@@ -1,0 +1,17 @@
+# Shared by the scripts in this folder: a virtualenv with the connector and its test dependencies.
+VENV="${VENV:-$PWD/.venv}"
+PYTHON="${PYTHON:-python3}"
+
+ensure_venv() {
+  if [ ! -x "$VENV/bin/python" ]; then
+    "$PYTHON" -m venv "$VENV"
+  fi
+  # The stamp skips a reinstall when nothing that decides the install changed.
+  local stamp="$VENV/.installed" want
+  want=$(cat pyproject.toml constraints.txt 2>/dev/null | sha256sum | cut -c1-16)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+    echo "$want" > "$stamp"
+  fi
+}

@@ -1,0 +1,210 @@
+"""The few places where Twilio differs from what the low-code CDK does on its own.
+
+Each component is small, implements one CDK interface and names the quirk it handles.
+"""
+
+from __future__ import annotations
+
+import json
+import pkgutil
+import random
+from dataclasses import InitVar, dataclass, field
+from datetime import timezone
+from email.utils import parsedate_to_datetime
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.declarative.interpolation.interpolated_string import InterpolatedString
+from airbyte_cdk.sources.declarative.requesters.error_handlers.backoff_strategy import (
+    BackoffStrategy,
+)
+from airbyte_cdk.sources.declarative.requesters.paginators.strategies.pagination_strategy import (
+    PaginationStrategy,
+)
+from airbyte_cdk.sources.declarative.transformations import RecordTransformation
+from airbyte_cdk.sources.types import Config, Record, StreamSlice, StreamState
+from airbyte_cdk.utils import AirbyteTracedException
+
+ISO_8601_UTC = "%Y-%m-%dT%H:%M:%SZ"
+RFC_2822_EXAMPLE = "Fri, 11 Dec 2020 04:28:40 +0000"
+_MONTHS = {
+    name: f"{number:02d}"
+    for number, name in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+
+
+def rfc2822_to_iso(value: Any) -> Any:
+    """`"Fri, 11 Dec 2020 04:28:40 +0000"` -> `"2020-12-11T04:28:40Z"`; any offset is converted to UTC.
+
+    Twilio's 2010 API sends every date in RFC 2822 (`date_created`, `date_updated`, ...). Values that are not
+    RFC 2822 (already ISO 8601, null, empty) are returned unchanged, so the function is safe on any field.
+    """
+    if not isinstance(value, str) or "," not in value:
+        return value
+    # Fast path for what Twilio sends: "Ddd, DD Mon YYYY HH:MM:SS +0000" (31 characters).
+    if len(value) == 31 and value.endswith(" +0000") and value[3:5] == ", ":
+        month = _MONTHS.get(value[8:11])
+        if month and value[7] == " " and value[11] == " " and value[16] == " ":
+            return f"{value[12:16]}-{month}-{value[5:7]}T{value[17:25]}Z"
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return value
+    if parsed.tzinfo is None:  # "-0000" means UTC with no zone information (RFC 2822, 3.3)
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc).strftime(ISO_8601_UTC)
+
+
+def date_time_paths(schema: Mapping[str, Any]) -> List[Tuple[str, ...]]:
+    """Every path to a `format: date-time` property of a JSON schema, nested objects included."""
+    paths: List[Tuple[str, ...]] = []
+
+    def walk(properties: Mapping[str, Any], prefix: Tuple[str, ...]) -> None:
+        for name, prop in properties.items():
+            if prop.get("format") == "date-time":
+                paths.append(prefix + (name,))
+            elif isinstance(prop.get("properties"), Mapping):
+                walk(prop["properties"], prefix + (name,))
+
+    walk(schema.get("properties", {}), ())
+    return paths
+
+
+@dataclass
+class NormalizeTwilioDates(RecordTransformation):
+    """Rewrites every `format: date-time` field of the stream's schema from RFC 2822 to ISO 8601 UTC.
+
+    `{"date_updated": "Thu, 30 Jul 2015 20:00:00 +0000"}` -> `{"date_updated": "2015-07-30T20:00:00Z"}`
+
+    It runs as a transformation, before the record filter and the cursor, so the exact-window filter and
+    the `date_updated` cursor compare ISO strings. The fields come from `schemas/<stream name>.json`.
+    """
+
+    parameters: InitVar[Mapping[str, Any]]
+    schema_name: str = ""
+    _paths: List[Tuple[str, ...]] = field(init=False, repr=False, default_factory=list)
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        name = self.schema_name or parameters.get("schema_name") or parameters["name"]
+        raw = pkgutil.get_data(__package__ or "source_twilio", f"schemas/{name}.json")
+        if raw is None:
+            raise ValueError(f"No schema found for stream {name}")
+        self._paths = date_time_paths(json.loads(raw))
+
+    def transform(
+        self,
+        record: Dict[str, Any],
+        config: Optional[Config] = None,
+        stream_state: Optional[StreamState] = None,
+        stream_slice: Optional[StreamSlice] = None,
+    ) -> None:
+        for path in self._paths:
+            parent: Any = record
+            for key in path[:-1]:
+                parent = parent.get(key) if isinstance(parent, dict) else None
+            if isinstance(parent, dict) and path[-1] in parent:
+                parent[path[-1]] = rfc2822_to_iso(parent[path[-1]])
+
+
+def same_host_url(url_base: str, link: str) -> str:
+    """Joins a next-page link to the configured base URL, refusing any link to another host.
+
+    Twilio's 2010 API pages with a relative `next_page_uri`
+    (`/2010-04-01/Accounts/AC.../Conferences.json?PageSize=1000&Page=1&PageToken=PACF...`); Voice Insights
+    with an absolute `meta.next_page_url` on its own host. The request that follows carries the account's
+    credentials, so an absolute link to any other scheme, host or port is an error, never a request.
+    """
+    base = urlsplit(url_base)
+    target = urlsplit(link)
+    if target.scheme or target.netloc:
+        if (target.scheme, target.netloc.lower()) != (base.scheme, base.netloc.lower()):
+            raise AirbyteTracedException(
+                message=(
+                    f"Twilio returned a next-page link to another host ({target.scheme}://{target.netloc}); "
+                    f"the connector only sends credentials to {base.scheme}://{base.netloc} and stopped."
+                ),
+                internal_message=f"Refused next page link {link!r} outside of {url_base!r}",
+                failure_type=FailureType.system_error,
+            )
+        return link
+    if not link.startswith("/"):
+        raise AirbyteTracedException(
+            message="Twilio returned a next-page link that is not an absolute path; the connector stopped.",
+            internal_message=f"Refused next page link {link!r}",
+            failure_type=FailureType.system_error,
+        )
+    # Keep a path prefix of the base URL (a proxy at https://proxy.example/twilio) in front of the link.
+    return urljoin(url_base.rstrip("/") + "/", base.path.rstrip("/") + link)
+
+
+@dataclass
+class TwilioNextPage(PaginationStrategy):
+    """Follows Twilio's own next-page link until it is null, on the configured host only.
+
+    The 2010 API: `{"conferences": [...], "next_page_uri": "/2010-04-01/...&PageToken=PA..."}` (relative);
+    Voice Insights: `{"meta": {"next_page_url": "https://insights.twilio.com/v1/Conferences?...PageToken=..."}}`.
+    The returned token is an absolute URL on `url_base`, used as the request path (`RequestPath`).
+    """
+
+    config: Config
+    parameters: InitVar[Mapping[str, Any]]
+    url_base: Union[InterpolatedString, str] = ""
+    page_size: Optional[int] = None
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        self._url_base = InterpolatedString.create(str(self.url_base), parameters=parameters)
+
+    @property
+    def initial_token(self) -> Optional[Any]:
+        return None
+
+    def next_page_token(
+        self,
+        response: requests.Response,
+        last_page_size: int,
+        last_record: Optional[Record],
+        last_page_token_value: Optional[Any] = None,
+        page_size_override: Optional[int] = None,
+    ) -> Optional[Any]:
+        body = response.json()
+        link = body.get("next_page_uri")
+        if link is None and isinstance(body.get("meta"), dict):
+            link = body["meta"].get("next_page_url")
+        if not link:
+            return None
+        return same_host_url(str(self._url_base.eval(self.config)), link)
+
+    def get_page_size(self) -> Optional[int]:
+        return int(self.page_size) if self.page_size else None
+
+
+@dataclass
+class CappedExponentialBackoff(BackoffStrategy):
+    """`factor * 2 ** attempt` seconds with full jitter, never more than `max_seconds`.
+
+    Used when a 429 (Twilio error 20429: too many concurrent requests) or a 5xx comes without a `Retry-After`
+    header: Twilio documents none, so the client backs off on its own. The CDK's ExponentialBackoffStrategy
+    has no cap, which makes the tenth retry of a 429 storm wait over an hour.
+    """
+
+    config: Config
+    parameters: InitVar[Mapping[str, Any]]
+    factor: float = 1.0
+    max_seconds: float = 30.0
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        self.factor = float(self.factor)
+        self.max_seconds = float(self.max_seconds)
+
+    def backoff_time(
+        self,
+        response_or_exception: Optional[Union[requests.Response, requests.RequestException]],
+        attempt_count: int,
+    ) -> Optional[float]:
+        ceiling = min(self.max_seconds, self.factor * 2 ** max(attempt_count - 1, 0))
+        # Half fixed, half random: concurrent workers that hit the limit together do not retry together.
+        return ceiling / 2 + random.uniform(0, ceiling / 2)

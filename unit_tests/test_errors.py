@@ -1,0 +1,134 @@
+import json
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import orjson
+from airbyte_cdk.models import AirbyteMessageSerializer, FailureType, Status
+from airbyte_cdk.test.entrypoint_wrapper import _run_command
+from airbyte_cdk.test.mock_http import HttpResponse
+from freezegun import freeze_time
+
+from source_twilio import SourceTwilio
+from unit_tests.builders import (
+    AUTH_TOKEN,
+    ConfigBuilder,
+    catalog,
+    conference_record,
+    conference_sid,
+    conferences_window,
+    list_response,
+    twilio_error,
+    utc,
+)
+from unit_tests.conftest import read_source, records_of
+
+_NOW = "2024-01-20T12:00:00Z"
+_ONLY_WINDOW = conferences_window(date(2024, 1, 1), date(2024, 1, 21))
+
+
+def _check(config):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "config.json"
+        path.write_text(json.dumps(config))
+        return _run_command(SourceTwilio(None, config, None), ["check", "--config", str(path)])
+
+
+def _everything_printed(output) -> str:
+    return "\n".join(orjson.dumps(AirbyteMessageSerializer.dump(m)).decode() for m in output._messages)
+
+
+@freeze_time(_NOW)
+class TestRetries:
+    def test_given_429_with_retry_after_when_read_then_wait_as_told_and_emit_the_records(self, http_mocker, sleeps):
+        http_mocker.get(
+            _ONLY_WINDOW.build(),
+            [
+                twilio_error(429, 20429, "Too Many Requests", headers={"Retry-After": "3"}),
+                list_response("conferences", [conference_record(conference_sid(1), utc(2024, 1, 5))]),
+            ],
+        )
+
+        output = read_source(ConfigBuilder().build(), catalog("conferences"))
+
+        assert [r["sid"] for r in records_of(output, "conferences")] == [conference_sid(1)]
+        assert sleeps == [4]  # Retry-After plus the CDK's extra second
+
+    def test_given_429_without_retry_after_when_read_then_back_off_exponentially_with_jitter(self, http_mocker, sleeps):
+        http_mocker.get(
+            _ONLY_WINDOW.build(),
+            [
+                twilio_error(429, 20429, "Too Many Requests"),
+                twilio_error(429, 20429, "Too Many Requests"),
+                twilio_error(429, 20429, "Too Many Requests"),
+                list_response("conferences", [conference_record(conference_sid(1), utc(2024, 1, 5))]),
+            ],
+        )
+
+        output = read_source(ConfigBuilder().build(), catalog("conferences"))
+
+        assert len(records_of(output, "conferences")) == 1
+        # factor 1: ceilings of 1, 2 and 4 seconds, half of each fixed, plus the CDK's extra second
+        assert len(sleeps) == 3
+        for wait, ceiling in zip(sleeps, (1, 2, 4)):
+            assert ceiling / 2 + 1 <= wait <= ceiling + 1
+
+    def test_given_500_then_success_when_read_then_retry_once(self, http_mocker, sleeps):
+        http_mocker.get(
+            _ONLY_WINDOW.build(),
+            [
+                HttpResponse('{"code": 20500, "message": "Internal Server Error", "status": 500}', 500),
+                list_response("conferences", [conference_record(conference_sid(1), utc(2024, 1, 5))]),
+            ],
+        )
+
+        output = read_source(ConfigBuilder().build(), catalog("conferences"))
+
+        assert len(records_of(output, "conferences")) == 1
+        assert len(sleeps) == 1
+
+    def test_given_429_on_every_attempt_when_read_then_fail_clearly_after_ten_retries(self, http_mocker, sleeps):
+        http_mocker.get(_ONLY_WINDOW.build(), [twilio_error(429, 20429, "Too Many Requests")] * 11)
+
+        output = read_source(ConfigBuilder().build(), catalog("conferences"), expecting_exception=True)
+
+        assert len(sleeps) == 10
+        assert max(sleeps) <= 31  # capped at 30 s, plus the CDK's extra second
+        assert records_of(output, "conferences") == []
+        assert output.errors
+
+
+@freeze_time(_NOW)
+class TestRejectedCredentials:
+    def test_given_401_when_check_then_failed_with_a_message_naming_the_credentials(self, http_mocker):
+        http_mocker.get(_ONLY_WINDOW.build(), twilio_error(401, 20003, "Authenticate"))
+
+        output = _check(ConfigBuilder().build())
+
+        status = output.connection_status_messages[-1].connectionStatus
+        assert status.status == Status.FAILED
+        assert "Account SID / Auth Token" in status.message and "20003" in status.message
+        assert AUTH_TOKEN not in _everything_printed(output)
+
+    def test_given_401_when_read_then_config_error_trace_and_no_token_in_the_output(self, http_mocker):
+        http_mocker.get(_ONLY_WINDOW.build(), twilio_error(401, 20003, "Authenticate"))
+
+        output = read_source(ConfigBuilder().build(), catalog("conferences"), expecting_exception=True)
+
+        errors = [m.trace.error for m in output.errors]
+        assert errors and all(e.failure_type == FailureType.config_error for e in errors)
+        assert "Account SID / Auth Token" in errors[0].message
+        assert AUTH_TOKEN not in _everything_printed(output)
+
+
+@freeze_time(_NOW)
+class TestPagination:
+    def test_given_next_page_uri_on_another_host_when_read_then_refuse_it_and_send_no_request_there(self, http_mocker):
+        body = json.loads(list_response("conferences", [conference_record(conference_sid(1), utc(2024, 1, 5))]).body)
+        body["next_page_uri"] = "https://collector.example.net/2010-04-01/Accounts/AC/Conferences.json?Page=1"
+        http_mocker.get(_ONLY_WINDOW.build(), HttpResponse(json.dumps(body), 200))
+
+        output = read_source(ConfigBuilder().build(), catalog("conferences"), expecting_exception=True)
+
+        assert output.errors
+        assert "another host (https://collector.example.net)" in output.errors[0].trace.error.message
