@@ -9,10 +9,10 @@ import json
 import pkgutil
 import random
 from dataclasses import InitVar, dataclass, field
-from datetime import timezone
+from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 from airbyte_cdk.models import FailureType
@@ -26,6 +26,7 @@ from airbyte_cdk.sources.declarative.requesters.paginators.strategies.pagination
 from airbyte_cdk.sources.declarative.transformations import RecordTransformation
 from airbyte_cdk.sources.types import Config, Record, StreamSlice, StreamState
 from airbyte_cdk.utils import AirbyteTracedException
+from airbyte_cdk.utils.datetime_helpers import ab_datetime_parse as str_to_datetime
 
 ISO_8601_UTC = "%Y-%m-%dT%H:%M:%SZ"
 RFC_2822_EXAMPLE = "Fri, 11 Dec 2020 04:28:40 +0000"
@@ -143,20 +144,34 @@ def same_host_url(url_base: str, link: str) -> str:
 
 @dataclass
 class TwilioNextPage(PaginationStrategy):
-    """Follows Twilio's own next-page link until it is null, on the configured host only.
+    """Follows Twilio's own next-page link until it is null, on the configured host only; then the next status.
 
     The 2010 API: `{"conferences": [...], "next_page_uri": "/2010-04-01/...&PageToken=PA..."}` (relative);
     Voice Insights: `{"meta": {"next_page_url": "https://insights.twilio.com/v1/Conferences?...PageToken=..."}}`.
-    The returned token is an absolute URL on `url_base`, used as the request path (`RequestPath`).
+    The token is an absolute URL on `url_base`, used as the request path (`RequestPath`).
+
+    `statuses`: since 2026-09-30 Twilio's Conferences list returns only in-progress conferences when no
+    `Status` is given, and one `Status` per request ("to get both, make two separate requests"). With
+    `statuses: [completed, in-progress, init]` the first page asks for `Status=completed` (the requester's
+    `Status` parameter) and, when that list ends, this strategy continues with `Status=in-progress`, then
+    `Status=init`, so one date window is one partition and one cursor slice. Live statuses are skipped for
+    windows that ended more than `live_window_hours` ago: a conference lives at most as long as its longest call
+    (24 hours), so it cannot still be live with an older `date_updated`.
     """
 
     config: Config
     parameters: InitVar[Mapping[str, Any]]
     url_base: Union[InterpolatedString, str] = ""
     page_size: Optional[int] = None
+    statuses: Union[InterpolatedString, str, List[str], None] = None
+    live_window_hours: int = 48
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         self._url_base = InterpolatedString.create(str(self.url_base), parameters=parameters)
+        self._statuses = (
+            InterpolatedString.create(self.statuses, parameters=parameters) if isinstance(self.statuses, str) else self.statuses
+        )
+        self._live_window = timedelta(hours=int(self.live_window_hours))
 
     @property
     def initial_token(self) -> Optional[Any]:
@@ -169,14 +184,35 @@ class TwilioNextPage(PaginationStrategy):
         last_record: Optional[Record],
         last_page_token_value: Optional[Any] = None,
         page_size_override: Optional[int] = None,
+        stream_slice: Optional[StreamSlice] = None,
     ) -> Optional[Any]:
         body = response.json()
         link = body.get("next_page_uri")
         if link is None and isinstance(body.get("meta"), dict):
             link = body["meta"].get("next_page_url")
-        if not link:
+        if link:
+            return same_host_url(str(self._url_base.eval(self.config)), link)
+        return self._next_status_url(response.request.url, stream_slice) if self._statuses else None
+
+    def _status_order(self) -> List[str]:
+        value = self._statuses.eval(self.config) if isinstance(self._statuses, InterpolatedString) else self._statuses
+        return list(value or [])
+
+    def _next_status_url(self, url: str, stream_slice: Optional[StreamSlice]) -> Optional[str]:
+        parts = urlsplit(url)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        order = self._status_order()
+        current = dict(query).get("Status")
+        if current not in order:
             return None
-        return same_host_url(str(self._url_base.eval(self.config)), link)
+        following = order[order.index(current) + 1 :]
+        window_end = stream_slice.get("end_time") if stream_slice else None
+        if window_end and str_to_datetime(window_end) < datetime.now(timezone.utc) - self._live_window:
+            following = [status for status in following if status == "completed"]
+        if not following:
+            return None
+        kept = [(k, v) for k, v in query if k not in ("Page", "PageToken", "Status")]
+        return urlunsplit(parts._replace(query=urlencode(kept + [("Status", following[0])])))
 
     def get_page_size(self) -> Optional[int]:
         return int(self.page_size) if self.page_size else None

@@ -124,9 +124,15 @@ def conferences_endpoint(account_sid: str = ACCOUNT_SID) -> TwilioListRequestBui
     return TwilioListRequestBuilder(f"/2010-04-01/Accounts/{account_sid}/Conferences.json")
 
 
-def conferences_window(first_day: date, day_after_last: date) -> TwilioListRequestBuilder:
-    """The request of one incremental window: `DateUpdated>=first_day&DateUpdated<=day_after_last`."""
-    return conferences_endpoint().with_date_updated_from(first_day).with_date_updated_to(day_after_last).with_page_size(1000)
+def conferences_window(first_day: date, day_after_last: date, status: str = "completed") -> TwilioListRequestBuilder:
+    """One status of one window: `DateUpdated>=first_day&DateUpdated<=day_after_last&Status=status`."""
+    return (
+        conferences_endpoint()
+        .with_date_updated_from(first_day)
+        .with_date_updated_to(day_after_last)
+        .with_page_size(1000)
+        .with_status(status)
+    )
 
 
 def live_conferences_endpoint(status: str, created_from: date = date(2024, 1, 1)) -> TwilioListRequestBuilder:

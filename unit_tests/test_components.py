@@ -1,6 +1,7 @@
 from unittest.mock import Mock
 
 import pytest
+from freezegun import freeze_time
 from airbyte_cdk.utils import AirbyteTracedException
 
 from source_twilio.components import (
@@ -114,3 +115,31 @@ def test_given_an_attempt_when_backoff_computed_then_within_half_and_full_capped
 
     assert all(low <= wait <= high for wait in waits)
     assert len(set(waits)) > 1
+
+
+class TestStatusSequence:
+    _URL = "https://api.twilio.com/2010-04-01/Accounts/AC1/Conferences.json?DateUpdated%3E=2024-03-01&DateUpdated%3C=2024-03-16&PageSize=1000&Status=completed"
+
+    def _strategy(self):
+        return TwilioNextPage(
+            config={}, parameters={}, url_base="https://api.twilio.com", page_size=1000, statuses=["completed", "in-progress", "init"]
+        )
+
+    def _last_page(self, url):
+        return Mock(json=lambda: {"conferences": [], "next_page_uri": None}, request=Mock(url=url))
+
+    @freeze_time("2024-03-15T12:00:00Z")
+    def test_given_the_last_completed_page_of_a_recent_window_when_asked_then_first_page_of_in_progress(self):
+        token = self._strategy().next_page_token(self._last_page(self._URL + "&Page=2&PageToken=PAx"), 0, None, stream_slice={"start_time": "2024-03-01T00:00:00Z", "end_time": "2024-03-15T12:00:00Z"})
+
+        assert token == self._URL.replace("Status=completed", "Status=in-progress")
+
+    @freeze_time("2024-03-15T12:00:00Z")
+    def test_given_the_last_page_of_init_when_asked_then_no_next_page(self):
+        url = self._URL.replace("Status=completed", "Status=init")
+        assert self._strategy().next_page_token(self._last_page(url), 0, None, stream_slice={"end_time": "2024-03-15T12:00:00Z"}) is None
+
+    @freeze_time("2024-03-15T12:00:00Z")
+    def test_given_a_window_that_ended_three_days_ago_when_completed_ends_then_no_live_status_is_read(self):
+        window = {"start_time": "2024-02-01T00:00:00Z", "end_time": "2024-03-12T11:59:59Z"}
+        assert self._strategy().next_page_token(self._last_page(self._URL), 0, None, stream_slice=window) is None

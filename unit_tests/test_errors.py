@@ -25,6 +25,12 @@ from unit_tests.conftest import read_source, records_of
 
 _NOW = "2024-01-20T12:00:00Z"
 _ONLY_WINDOW = conferences_window(date(2024, 1, 1), date(2024, 1, 21))
+_LIVE = [conferences_window(date(2024, 1, 1), date(2024, 1, 21), status) for status in ("in-progress", "init")]
+
+
+def _mock_live_statuses_empty(http_mocker):
+    for request in _LIVE:
+        http_mocker.get(request.build(), list_response("conferences", []))
 
 
 def _check(config):
@@ -49,6 +55,7 @@ class TestRetries:
             ],
         )
 
+        _mock_live_statuses_empty(http_mocker)
         output = read_source(ConfigBuilder().build(), catalog("conferences"))
 
         assert [r["sid"] for r in records_of(output, "conferences")] == [conference_sid(1)]
@@ -65,6 +72,7 @@ class TestRetries:
             ],
         )
 
+        _mock_live_statuses_empty(http_mocker)
         output = read_source(ConfigBuilder().build(), catalog("conferences"))
 
         assert len(records_of(output, "conferences")) == 1
@@ -82,6 +90,7 @@ class TestRetries:
             ],
         )
 
+        _mock_live_statuses_empty(http_mocker)
         output = read_source(ConfigBuilder().build(), catalog("conferences"))
 
         assert len(records_of(output, "conferences")) == 1

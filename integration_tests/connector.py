@@ -1,0 +1,121 @@
+"""Runs the installed `source-twilio` command as a subprocess and reads its Airbyte messages."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence
+
+HERE = Path(__file__).resolve().parent
+SAMPLE_CONFIG = HERE / "sample_config.json"
+CONFIGURED_CATALOG = HERE / "configured_catalog.json"
+COMMAND = str(Path(sys.executable).with_name("source-twilio"))
+
+
+def sample_config(base_url: str, **overrides: Any) -> Dict[str, Any]:
+    """The bundled sample config pointed at a fake Twilio (base URL and Insights URL on the same server)."""
+    config = json.loads(SAMPLE_CONFIG.read_text())
+    config["base_url"] = base_url
+    config.update(overrides)
+    return config
+
+
+def catalog(streams: Sequence[str], incremental: bool = True) -> Dict[str, Any]:
+    """The bundled configured catalog reduced to `streams`; incremental where a stream supports it."""
+    full = json.loads(CONFIGURED_CATALOG.read_text())
+    chosen = [s for s in full["streams"] if s["stream"]["name"] in streams]
+    if not incremental:
+        for entry in chosen:
+            entry["sync_mode"] = "full_refresh"
+            entry["destination_sync_mode"] = "overwrite"
+            entry.pop("cursor_field", None)
+    return {"streams": chosen}
+
+
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+    messages: List[Dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def parse(cls, returncode: int, stdout: str, stderr: str) -> "Run":
+        messages = [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
+        return cls(returncode, stdout, stderr, messages)
+
+    def of_type(self, kind: str) -> List[Dict[str, Any]]:
+        return [m for m in self.messages if m["type"] == kind]
+
+    def records(self, stream: str) -> List[Dict[str, Any]]:
+        return [m["record"]["data"] for m in self.of_type("RECORD") if m["record"]["stream"] == stream]
+
+    @property
+    def errors(self) -> List[Dict[str, Any]]:
+        return [m["trace"]["error"] for m in self.of_type("TRACE") if m["trace"]["type"] == "ERROR"]
+
+    @property
+    def connection_status(self) -> Optional[Dict[str, Any]]:
+        statuses = self.of_type("CONNECTION_STATUS")
+        return statuses[-1]["connectionStatus"] if statuses else None
+
+    def final_state(self) -> List[Dict[str, Any]]:
+        """The last STATE message of each stream: what the platform would save and pass to the next sync."""
+        return final_state(self.messages)
+
+
+def final_state(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    last: Dict[str, Dict[str, Any]] = {}
+    for message in messages:
+        if message["type"] == "STATE":
+            last[message["state"]["stream"]["stream_descriptor"]["name"]] = message["state"]
+    return list(last.values())
+
+
+def stream_state(states: List[Dict[str, Any]], stream: str) -> Dict[str, Any]:
+    return next(s["stream"]["stream_state"] for s in states if s["stream"]["stream_descriptor"]["name"] == stream)
+
+
+class Workdir:
+    """Config, catalog and state files for one run, in a temporary folder removed afterwards."""
+
+    def __init__(self) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="source-twilio-")
+        self.path = Path(self._dir.name)
+
+    def write(self, name: str, content: Any) -> str:
+        path = self.path / name
+        path.write_text(content if isinstance(content, str) else json.dumps(content))
+        return str(path)
+
+    def cleanup(self) -> None:
+        self._dir.cleanup()
+
+
+def command_args(command: str, work: Workdir, config: Any, catalog_: Any = None, state: Any = None) -> List[str]:
+    args = [COMMAND, command, "--config", work.write("config.json", config)]
+    if catalog_ is not None:
+        args += ["--catalog", work.write("catalog.json", catalog_)]
+    if state is not None:
+        args += ["--state", work.write("state.json", state)]
+    return args
+
+
+def run(command: str, config: Any, catalog_: Any = None, state: Any = None, timeout: float = 300) -> Run:
+    work = Workdir()
+    try:
+        result = subprocess.run(
+            command_args(command, work, config, catalog_, state),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    finally:
+        work.cleanup()
+    return Run.parse(result.returncode, result.stdout, result.stderr)
