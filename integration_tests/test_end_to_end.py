@@ -1,0 +1,180 @@
+"""The installed `source-twilio` command against the fake Twilio, over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft7Validator, FormatChecker
+
+from integration_tests.connector import (
+    Run,
+    Workdir,
+    catalog,
+    command_args,
+    final_state,
+    run,
+    sample_config,
+    stream_state,
+)
+from integration_tests.fake_twilio import Dataset
+
+SCHEMAS = Path(__file__).resolve().parent.parent / "source_twilio" / "schemas"
+ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+BOTH = ["conferences", "conference_participants"]
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _assert_valid_records(stream: str, records: list) -> None:
+    validator = Draft7Validator(json.loads((SCHEMAS / f"{stream}.json").read_text()), format_checker=FormatChecker())
+    for record in records:
+        validator.validate(record)
+        for name in ("date_created", "date_updated"):
+            assert record[name] is None or ISO_UTC.match(record[name]), record[name]
+
+
+class TestFullRefresh:
+    def test_given_a_dataset_when_read_then_every_conference_and_live_participant_exactly_once(self, start_fake):
+        dataset = Dataset(conferences=200, seed=5)
+        fake = start_fake(dataset)
+
+        result = run("read", sample_config(fake.base_url), catalog(BOTH, incremental=False))
+
+        assert result.returncode == 0, result.stderr[-2000:]
+        conferences, participants = result.records("conferences"), result.records("conference_participants")
+        assert Counter(c["sid"] for c in conferences) == Counter(c.sid for c in dataset.all_conferences())
+        assert Counter((p["conference_sid"], p["call_sid"]) for p in participants) == Counter(
+            (p.conference_sid, p.call_sid) for p in dataset.iter_participants(live_only=True)
+        )
+        by_sid = {c.sid: c for c in dataset.all_conferences()}
+        assert all(c["date_updated"] == _iso(by_sid[c["sid"]].date_updated) for c in conferences)
+        _assert_valid_records("conferences", conferences)
+        _assert_valid_records("conference_participants", participants)
+        assert fake.stats.statuses.keys() == {200}
+
+    def test_given_a_start_date_inside_the_dataset_when_read_then_only_conferences_updated_since(self, start_fake):
+        dataset = Dataset(conferences=150, seed=6)
+        fake = start_fake(dataset)
+        start = dataset.anchor - timedelta(days=45)
+
+        result = run("read", sample_config(fake.base_url, start_date=_iso(start)), catalog(["conferences"], incremental=False))
+
+        assert sorted(c["sid"] for c in result.records("conferences")) == sorted(
+            c.sid for c in dataset.all_conferences() if c.date_updated >= start
+        )
+
+
+class TestIncremental:
+    def test_given_changes_between_syncs_when_read_from_the_last_state_then_every_change_comes_back(self, start_fake, record_property):
+        dataset = Dataset(conferences=250, seed=8)
+        fake = start_fake(dataset)
+        config = sample_config(fake.base_url)  # lookback_window: 60 minutes
+
+        first = run("read", config, catalog(BOTH))
+        state = first.final_state()
+        saved = stream_state(state, "conferences")["date_updated"]
+
+        live = dataset.live_conferences()
+        ended = [dataset.end_conference(c.sid).sid for c in live[:3]]
+        completed = [c for c in dataset.all_conferences() if not c.live and c.sid not in ended]
+        renamed = [dataset.update_conference(c.sid, friendly_name="renamed").sid for c in completed[-2:]]
+        added = [c.sid for c in dataset.add_conferences(4)] + [c.sid for c in dataset.add_conferences(2, live=True)]
+        changed = set(ended) | set(renamed) | set(added)
+
+        second = run("read", config, catalog(BOTH), state)
+
+        assert second.returncode == 0, second.stderr[-2000:]
+        records = {c["sid"]: c for c in second.records("conferences")}
+        assert len(records) == len(second.records("conferences")), "no conference twice in one sync"
+        assert changed <= set(records)
+        assert all(records[sid]["status"] == "completed" and records[sid]["reason_conference_ended"] for sid in ended)
+        assert all(records[sid]["friendly_name"] == "renamed" for sid in renamed)
+        cursor_start = datetime.strptime(saved, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc) - timedelta(minutes=60)
+        reread = set(records) - changed
+        assert reread == {c.sid for c in dataset.all_conferences() if c.sid not in changed and c.date_updated >= cursor_start}
+        record_property("unchanged_conferences_reread", len(reread))
+        print(f"\nincremental: {len(changed)} changed or new conferences read again, {len(reread)} unchanged re-read (lookback 60 min)")
+        assert stream_state(second.final_state(), "conferences")["date_updated"] == max(
+            _iso(c.date_updated) for c in dataset.all_conferences()
+        )
+
+
+class TestInterruption:
+    def test_given_a_read_killed_mid_way_when_run_again_from_its_last_state_then_nothing_is_lost(self, start_fake):
+        dataset = Dataset(conferences=400, seed=9)
+        fake = start_fake(dataset, latency=0.04)
+        config = sample_config(fake.base_url, num_workers=2)
+        work = Workdir()
+        try:
+            process = subprocess.Popen(
+                command_args("read", work, config, catalog(BOTH)), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+            )
+            before_kill = []
+            for line in process.stdout:
+                if line.startswith("{"):
+                    before_kill.append(json.loads(line))
+                    states = [m for m in before_kill if m["type"] == "STATE"]
+                    if len(states) >= 5:
+                        os.kill(process.pid, signal.SIGKILL)
+                        break
+            process.wait(timeout=30)
+            rest = process.stdout.read()
+            before_kill += [json.loads(line) for line in rest.splitlines() if line.startswith("{")]
+        finally:
+            work.cleanup()
+        killed = Run.parse(process.returncode, "", "")
+        killed.messages = before_kill
+        assert process.returncode == -signal.SIGKILL
+        assert len(killed.records("conferences")) < len(dataset.all_conferences()), "killed before the end"
+
+        resumed = run("read", config, catalog(BOTH), final_state(before_kill))
+
+        assert resumed.returncode == 0, resumed.stderr[-2000:]
+        seen = {c["sid"] for c in killed.records("conferences")} | {c["sid"] for c in resumed.records("conferences")}
+        assert seen == {c.sid for c in dataset.all_conferences()}
+        assert {(p["conference_sid"], p["call_sid"]) for p in resumed.records("conference_participants")} == {
+            (p.conference_sid, p.call_sid) for p in dataset.iter_participants()
+        }
+        assert stream_state(resumed.final_state(), "conferences")["date_updated"] == max(_iso(c.date_updated) for c in dataset.all_conferences())
+
+
+class TestBadCredentials:
+    TOKEN = "wrong-token-3f9a1c7e5b"
+
+    def test_given_a_wrong_token_when_check_then_failed_with_a_clear_message_and_no_token(self, start_fake):
+        fake = start_fake(Dataset(conferences=10))
+
+        result = run("check", sample_config(fake.base_url, auth_token=self.TOKEN))
+
+        assert result.returncode == 0
+        assert result.connection_status["status"] == "FAILED"
+        assert "rejected the Account SID / Auth Token" in result.connection_status["message"]
+        assert self.TOKEN not in result.stdout + result.stderr
+
+    def test_given_a_wrong_token_when_read_then_a_config_error_and_no_token(self, start_fake):
+        fake = start_fake(Dataset(conferences=10))
+
+        result = run("read", sample_config(fake.base_url, auth_token=self.TOKEN), catalog(BOTH))
+
+        assert result.returncode != 0
+        assert result.errors and {e["failure_type"] for e in result.errors} == {"config_error"}
+        assert "rejected the Account SID / Auth Token" in result.errors[0]["message"]
+        assert result.records("conferences") == []
+        assert self.TOKEN not in result.stdout + result.stderr
+
+    def test_given_the_right_token_when_check_then_succeeded(self, start_fake):
+        fake = start_fake(Dataset(conferences=10))
+
+        result = run("check", sample_config(fake.base_url))
+
+        assert result.connection_status == {"status": "SUCCEEDED"}
