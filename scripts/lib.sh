@@ -10,8 +10,13 @@ ensure_venv() {
   local stamp="$VENV/.installed" want
   want=$(cat pyproject.toml constraints.txt 2>/dev/null | sha256sum | cut -c1-16)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+    echo "Installing source-twilio and its test dependencies into $VENV (about a minute)..." >&2
+    if ! { "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip &&
+           "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"; } \
+         > "$VENV/install.log" 2>&1; then
+      cat "$VENV/install.log" >&2
+      return 1
+    fi
     echo "$want" > "$stamp"
   fi
 }
