@@ -1,1 +1,3 @@
-# Root conftest: makes `unit_tests` and `integration_tests` importable as packages from the repository root.
+# Root conftest: the CDK's acceptance-suite plugin must be registered here, at the rootdir (registering
+# it in a test module fails); it adds --connector-image and the scenario parametrization.
+pytest_plugins = ["airbyte_cdk.test.standard_tests.pytest_hooks"]

@@ -24,6 +24,8 @@ from integration_tests.connector import (
     sample_config,
     stream_state,
 )
+from integration_tests.expected_records import PATH as EXPECTED_RECORDS
+from integration_tests.expected_records import read_snapshot
 from integration_tests.fake_twilio import Dataset
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "source_twilio" / "schemas"
@@ -178,3 +180,14 @@ class TestBadCredentials:
         result = run("check", sample_config(fake.base_url))
 
         assert result.connection_status == {"status": "SUCCEEDED"}
+
+
+class TestExpectedRecords:
+    def test_given_the_fixed_dataset_when_read_then_exactly_the_expected_records(self):
+        expected = [json.loads(line) for line in EXPECTED_RECORDS.read_text().splitlines()]
+
+        actual = read_snapshot()
+
+        key = lambda record: (record["stream"], record["data"]["sid"])  # noqa: E731
+        assert sorted(actual, key=key) == sorted(expected, key=key)
+        assert len(expected) == 12

@@ -3,8 +3,6 @@
 Each component is small, implements one CDK interface and names the quirk it handles.
 """
 
-from __future__ import annotations
-
 import json
 import pkgutil
 import random

@@ -1,0 +1,134 @@
+"""The built image, run for real: `docker run source-twilio:dev spec|check|read` against the fake on the host.
+
+The image comes from scripts/docker-build (SOURCE_TWILIO_IMAGE names another one). Without a Docker daemon or
+the image these tests skip, unless REQUIRE_DOCKER=1 (set by scripts/test after building it) makes that a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tarfile
+from typing import List
+
+import pytest
+
+from integration_tests.connector import COMMAND, Run, Workdir, catalog, run, sample_config
+from integration_tests.fake_twilio import Dataset
+
+IMAGE = os.environ.get("SOURCE_TWILIO_IMAGE", "source-twilio:dev")
+BOTH = ["conferences", "conference_participants"]
+
+
+def _docker_ready() -> str:
+    if shutil.which("docker") is None:
+        return "no docker CLI"
+    if subprocess.run(["docker", "info"], capture_output=True).returncode != 0:
+        return "no Docker daemon answers"
+    if subprocess.run(["docker", "image", "inspect", IMAGE], capture_output=True).returncode != 0:
+        return f"no image {IMAGE} (run scripts/docker-build)"
+    return ""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _require_image() -> None:
+    problem = _docker_ready()
+    if problem:
+        if os.environ.get("REQUIRE_DOCKER") == "1":
+            pytest.fail(f"REQUIRE_DOCKER=1 but {problem}")
+        pytest.skip(problem)
+
+
+def docker_run(command: str, config=None, catalog_=None, timeout: float = 300) -> Run:
+    """`docker run --network host IMAGE command --config ... --catalog ...`: the container reaches 127.0.0.1."""
+    work = Workdir()
+    try:
+        args: List[str] = ["docker", "run", "--rm", "--network", "host", "-v", f"{work.path}:/secrets:ro"]
+        args += [IMAGE, command]
+        if config is not None:
+            work.write("config.json", config)
+            args += ["--config", "/secrets/config.json"]
+        if catalog_ is not None:
+            work.write("catalog.json", catalog_)
+            args += ["--catalog", "/secrets/catalog.json"]
+        os.chmod(work.path, 0o755)
+        for path in work.path.iterdir():
+            os.chmod(path, 0o644)
+        result = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    finally:
+        work.cleanup()
+    return Run.parse(result.returncode, result.stdout, result.stderr)
+
+
+# The build context, tests, configs and wheels stay in the build stage: not at the root, not in the package.
+FORBIDDEN = re.compile(
+    r"^(src|secrets|integration_tests|unit_tests|build)(/|$)|source_twilio/.*(test|secret)|sample_config|invalid_config|wheelhouse|\.git/"
+)
+
+
+def _local(args: List[str]):
+    result = subprocess.run([COMMAND, *args], capture_output=True, text=True, timeout=120)
+    return result.returncode, result.stdout, result.stderr
+
+
+def _sorted(records: list) -> list:
+    return sorted(records, key=lambda r: json.dumps(r, sort_keys=True))
+
+
+def test_given_the_image_when_spec_then_the_same_spec_as_the_local_command():
+    in_docker = docker_run("spec")
+    local = Run.parse(*_local(["spec"]))
+
+    assert in_docker.returncode == 0
+    assert in_docker.of_type("SPEC") == local.of_type("SPEC") != []
+
+
+def test_given_the_fake_when_check_in_docker_then_succeeded_and_failed_for_a_wrong_token(start_fake):
+    fake = start_fake(Dataset(conferences=10))
+
+    good = docker_run("check", sample_config(fake.base_url))
+    bad = docker_run("check", sample_config(fake.base_url, auth_token="wrong-token-in-docker"))
+
+    assert good.connection_status == {"status": "SUCCEEDED"}
+    assert bad.connection_status["status"] == "FAILED" and "20003" in bad.connection_status["message"]
+    assert "wrong-token-in-docker" not in bad.stdout + bad.stderr
+
+
+def test_given_the_fake_when_read_in_docker_then_the_same_records_as_the_local_command(start_fake):
+    fake = start_fake(Dataset(conferences=120, seed=14))
+    config, configured = sample_config(fake.base_url), catalog(BOTH)
+
+    in_docker = docker_run("read", config, configured)
+    local = run("read", config, configured)
+
+    assert in_docker.returncode == 0, in_docker.stderr[-2000:]
+    for stream in BOTH:
+        assert len(in_docker.records(stream)) > 0
+        assert _sorted(in_docker.records(stream)) == _sorted(local.records(stream))
+    assert in_docker.final_state() == local.final_state()
+
+
+def test_given_the_image_when_inspected_then_non_root_with_labels_and_without_tests_or_secrets():
+    inspect = json.loads(subprocess.run(["docker", "image", "inspect", IMAGE], capture_output=True, text=True, check=True).stdout)[0]
+    config = inspect["Config"]
+
+    assert config["User"] not in ("", "root", "0")
+    assert config["Labels"]["io.airbyte.name"] == "source-twilio"
+    assert config["Labels"]["io.airbyte.version"]
+    assert "AIRBYTE_ENTRYPOINT=source-twilio" in config["Env"]
+    assert config["Entrypoint"] == ["source-twilio"]
+
+    container = subprocess.run(["docker", "create", IMAGE], capture_output=True, text=True, check=True).stdout.strip()
+    try:
+        export = subprocess.Popen(["docker", "export", container], stdout=subprocess.PIPE)
+        with tarfile.open(fileobj=export.stdout, mode="r|") as filesystem:
+            names = [member.name for member in filesystem]
+        export.wait()
+    finally:
+        subprocess.run(["docker", "rm", container], capture_output=True)
+    found = [name for name in names if FORBIDDEN.search(name)]
+    assert any(name.endswith("source_twilio/manifest.yaml") for name in names)
+    assert found == []
