@@ -17,10 +17,16 @@ CONFIGURED_CATALOG = HERE / "configured_catalog.json"
 COMMAND = str(Path(sys.executable).with_name("source-twilio"))
 
 
-def sample_config(base_url: str, **overrides: Any) -> Dict[str, Any]:
-    """The bundled sample config pointed at a fake Twilio (base URL and Insights URL on the same server)."""
+# Any request to a host other than 127.0.0.1 goes to a closed port instead of the internet.
+LOOPBACK_ONLY = {"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9", "NO_PROXY": "127.0.0.1,localhost"}
+
+
+def sample_config(base_url: str, auth_token: Optional[str] = None, **overrides: Any) -> Dict[str, Any]:
+    """The bundled sample config pointed at a fake Twilio (2010 API and Voice Insights on the same server)."""
     config = json.loads(SAMPLE_CONFIG.read_text())
-    config["base_url"] = base_url
+    config["base_url"] = config["insights_base_url"] = base_url
+    if auth_token is not None:
+        config["credentials"] = {"auth_type": "auth_token", "auth_token": auth_token}
     config.update(overrides)
     return config
 
@@ -114,7 +120,7 @@ def run(command: str, config: Any, catalog_: Any = None, state: Any = None, time
             capture_output=True,
             text=True,
             timeout=timeout,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **LOOPBACK_ONLY},
         )
     finally:
         work.cleanup()

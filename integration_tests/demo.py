@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -15,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Dict
 
-from integration_tests.connector import COMMAND, CONFIGURED_CATALOG, SAMPLE_CONFIG, Workdir
+from integration_tests.connector import COMMAND, CONFIGURED_CATALOG, LOOPBACK_ONLY, SAMPLE_CONFIG, Workdir
 from integration_tests.fake_twilio import Dataset, FakeTwilio
 
 
@@ -42,13 +43,15 @@ def main(argv=None) -> int:
     states: Dict[str, dict] = {}
     errors = []
     with FakeTwilio(dataset) as fake:
-        config["base_url"] = fake.base_url
+        config["base_url"] = config["insights_base_url"] = fake.base_url
         print(f"Fake Twilio on {fake.base_url}: {len(dataset.all_conferences())} conferences, "
               f"{len(dataset.live_conferences())} still live, account {dataset.main_account.sid}")
-        print(f"Running: source-twilio read --config {SAMPLE_CONFIG.name} (+ base_url) --catalog {CONFIGURED_CATALOG.name}")
+        print(f"Running: source-twilio read --config {SAMPLE_CONFIG.name} (+ the fake's URL) --catalog {CONFIGURED_CATALOG.name}")
         started = time.monotonic()
         command = [COMMAND, "read", "--config", work.write("config.json", config), "--catalog", str(CONFIGURED_CATALOG)]
-        with out.open("w") as sink, subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
+        with out.open("w") as sink, subprocess.Popen(
+            command, stdout=subprocess.PIPE, text=True, env={**os.environ, **LOOPBACK_ONLY}
+        ) as process:
             for line in process.stdout:
                 if not line.startswith("{"):
                     continue

@@ -19,6 +19,7 @@ from typing import Iterator
 import pytest
 from airbyte_cdk.test.standard_tests import DeclarativeSourceTestSuite
 
+from integration_tests.connector import LOOPBACK_ONLY
 from integration_tests.fake_twilio import Dataset, FakeTwilio
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +28,12 @@ SECRETS = ROOT / "secrets"
 
 @pytest.fixture(scope="module", autouse=True)
 def fake_twilio_configs() -> Iterator[FakeTwilio]:
-    """Starts the fake Twilio for the module and writes the configs acceptance-test-config.yml names."""
+    """Starts the fake Twilio for the module and writes the configs acceptance-test-config.yml names.
+
+    The suite runs the connector in this process: proxies pointing at a closed port keep any request to a
+    host other than 127.0.0.1 from leaving the machine."""
+    saved = {name: os.environ.get(name) for name in LOOPBACK_ONLY}
+    os.environ.update(LOOPBACK_ONLY)
     with FakeTwilio(Dataset(conferences=60, seed=21)) as fake:
         SECRETS.mkdir(exist_ok=True)
         for source, target in (
@@ -36,8 +42,13 @@ def fake_twilio_configs() -> Iterator[FakeTwilio]:
             ("invalid_config.json", "invalid_config.json"),
         ):
             config = json.loads((ROOT / "integration_tests" / source).read_text())
-            (SECRETS / target).write_text(json.dumps({**config, "base_url": fake.base_url}))
+            (SECRETS / target).write_text(json.dumps({**config, "base_url": fake.base_url, "insights_base_url": fake.base_url}))
         yield fake
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -49,9 +60,10 @@ def _host_network_docker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
         return
     shim_dir = tmp_path_factory.mktemp("docker-shim")
     shim = shim_dir / "docker"
+    loopback_only = " ".join(f"--env={name}={value}" for name, value in LOOPBACK_ONLY.items())
     shim.write_text(
         "#!/bin/sh\n"
-        f'if [ "$1" = run ]; then shift; exec "{real}" run --network host "$@"; fi\n'
+        f'if [ "$1" = run ]; then shift; exec "{real}" run --network host {loopback_only} "$@"; fi\n'
         f'exec "{real}" "$@"\n'
     )
     shim.chmod(shim.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)

@@ -20,6 +20,7 @@ from integration_tests.fake_twilio import Dataset
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = yaml.safe_load((ROOT / "source_twilio" / "manifest.yaml").read_text())
 COMPONENTS = (ROOT / "source_twilio" / "components.py").read_text()
+STREAMS = ["conferences", "conference_participants", "conference_summaries", "conference_participant_summaries"]
 
 
 def _builder(command: str, config: dict, configured_catalog: dict | None = None) -> dict:
@@ -51,11 +52,13 @@ def test_given_the_manifest_when_the_builder_resolves_it_then_every_stream_is_re
     answer = _builder("resolve_manifest", sample_config(fake.base_url))
 
     manifest = answer["record"]["data"]["manifest"]
-    assert [s["name"] for s in manifest["streams"]] == ["conferences", "conference_participants"]
-    assert manifest["streams"][0]["incremental_sync"]["cursor_field"] == "date_updated"
+    one_account, all_accounts = (entry["streams"] for entry in manifest["streams"])
+    assert [s["name"] for s in one_account] == STREAMS == [s["name"] for s in all_accounts]
+    assert one_account[0]["incremental_sync"]["cursor_field"] == "date_updated"
+    assert "partition_router" in all_accounts[0]["retriever"] and "partition_router" not in one_account[0]["retriever"]
 
 
-@pytest.mark.parametrize("stream", ["conferences", "conference_participants"])
+@pytest.mark.parametrize("stream", STREAMS)
 def test_given_the_fake_when_the_builder_test_reads_a_stream_then_it_shows_the_records(start_fake, stream):
     dataset = Dataset(conferences=30, seed=17)
     fake = start_fake(dataset)
@@ -65,6 +68,11 @@ def test_given_the_fake_when_the_builder_test_reads_a_stream_then_it_shows_the_r
     assert answer["type"] == "RECORD", answer
     read = answer["record"]["data"]
     records = [record for slice_ in read["slices"] for page in slice_["pages"] for record in page["records"]]
-    expected = len(dataset.all_conferences()) if stream == "conferences" else len(list(dataset.iter_participants()))
+    expected = {
+        "conferences": len(dataset.all_conferences()),
+        "conference_participants": len(list(dataset.iter_participants())),
+        "conference_summaries": len(dataset.all_conferences()),
+        "conference_participant_summaries": len(list(dataset.iter_participants(live_only=False))),
+    }[stream]
     assert len(records) == expected
     assert not [log for log in read["logs"] if log.get("level") == "ERROR"]

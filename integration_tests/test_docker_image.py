@@ -16,7 +16,7 @@ from typing import List
 
 import pytest
 
-from integration_tests.connector import COMMAND, Run, Workdir, catalog, run, sample_config
+from integration_tests.connector import COMMAND, LOOPBACK_ONLY, Run, Workdir, catalog, run, sample_config
 from integration_tests.fake_twilio import Dataset
 
 IMAGE = os.environ.get("SOURCE_TWILIO_IMAGE", "source-twilio:dev")
@@ -47,6 +47,7 @@ def docker_run(command: str, config=None, catalog_=None, timeout: float = 300) -
     work = Workdir()
     try:
         args: List[str] = ["docker", "run", "--rm", "--network", "host", "-v", f"{work.path}:/secrets:ro"]
+        args += [f"--env={name}={value}" for name, value in LOOPBACK_ONLY.items()]
         args += [IMAGE, command]
         if config is not None:
             work.write("config.json", config)

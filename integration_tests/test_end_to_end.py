@@ -15,6 +15,7 @@ import pytest
 from jsonschema import Draft7Validator, FormatChecker
 
 from integration_tests.connector import (
+    LOOPBACK_ONLY,
     Run,
     Workdir,
     catalog,
@@ -119,7 +120,11 @@ class TestInterruption:
         work = Workdir()
         try:
             process = subprocess.Popen(
-                command_args("read", work, config, catalog(BOTH)), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+                command_args("read", work, config, catalog(BOTH)),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+                env={**os.environ, **LOOPBACK_ONLY},
             )
             before_kill = []
             for line in process.stdout:
@@ -160,7 +165,7 @@ class TestBadCredentials:
 
         assert result.returncode == 0
         assert result.connection_status["status"] == "FAILED"
-        assert "rejected the Account SID / Auth Token" in result.connection_status["message"]
+        assert "rejected the credentials" in result.connection_status["message"]
         assert self.TOKEN not in result.stdout + result.stderr
 
     def test_given_a_wrong_token_when_read_then_a_config_error_and_no_token(self, start_fake):
@@ -170,7 +175,7 @@ class TestBadCredentials:
 
         assert result.returncode != 0
         assert result.errors and {e["failure_type"] for e in result.errors} == {"config_error"}
-        assert "rejected the Account SID / Auth Token" in result.errors[0]["message"]
+        assert "rejected the credentials" in result.errors[0]["message"]
         assert result.records("conferences") == []
         assert self.TOKEN not in result.stdout + result.stderr
 

@@ -4,8 +4,10 @@ Each component is small, implements one CDK interface and names the quirk it han
 """
 
 import json
+import logging
 import pkgutil
 import random
+import threading
 from dataclasses import InitVar, dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
@@ -18,14 +20,19 @@ from airbyte_cdk.sources.declarative.interpolation.interpolated_string import In
 from airbyte_cdk.sources.declarative.requesters.error_handlers.backoff_strategy import (
     BackoffStrategy,
 )
+from airbyte_cdk.sources.declarative.requesters.error_handlers.default_error_handler import (
+    DefaultErrorHandler,
+)
 from airbyte_cdk.sources.declarative.requesters.paginators.strategies.pagination_strategy import (
     PaginationStrategy,
 )
 from airbyte_cdk.sources.declarative.transformations import RecordTransformation
+from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 from airbyte_cdk.sources.types import Config, Record, StreamSlice, StreamState
 from airbyte_cdk.utils import AirbyteTracedException
 from airbyte_cdk.utils.datetime_helpers import ab_datetime_parse as str_to_datetime
 
+LOGGER = logging.getLogger("airbyte")
 ISO_8601_UTC = "%Y-%m-%dT%H:%M:%SZ"
 RFC_2822_EXAMPLE = "Fri, 11 Dec 2020 04:28:40 +0000"
 _MONTHS = {
@@ -242,3 +249,26 @@ class CappedExponentialBackoff(BackoffStrategy):
         ceiling = min(self.max_seconds, self.factor * 2 ** max(attempt_count - 1, 0))
         # Half fixed, half random: concurrent workers that hit the limit together do not retry together.
         return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
+@dataclass
+class WarnOnceErrorHandler(DefaultErrorHandler):
+    """A DefaultErrorHandler that logs `warning` once, as a WARN, the first time it ignores a response.
+
+    Voice Insights answers `403 Forbidden` on an account without Voice Insights Advanced Features. Its filter
+    IGNOREs that answer, so the Insights streams end empty and the sync goes on; this says why, once per stream,
+    instead of once per request.
+    """
+
+    warning: str = ""
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        super().__post_init__(parameters)
+        self._warned = threading.Event()
+
+    def interpret_response(self, response_or_exception: Optional[Union[requests.Response, Exception]]) -> ErrorResolution:
+        resolution = super().interpret_response(response_or_exception)
+        if resolution.response_action == ResponseAction.IGNORE and self.warning and not self._warned.is_set():
+            self._warned.set()
+            LOGGER.warning(" ".join(self.warning.split()))
+        return resolution

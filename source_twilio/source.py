@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import sys
 import time
 from pathlib import Path
-from typing import Any, List, Mapping, Optional
+from typing import Any, Iterator, List, Mapping, Optional
 
 import orjson
 import yaml
@@ -23,10 +24,12 @@ from airbyte_cdk.models import (
     TraceType,
     Type,
 )
+from airbyte_cdk.sources.declarative.models.declarative_component_schema import Spec as SpecModel
+from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
 from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
-from airbyte_cdk.utils.airbyte_secrets_utils import get_secrets, update_secrets
+from airbyte_cdk.utils.airbyte_secrets_utils import update_secrets
 
-from source_twilio.config_checks import config_errors
+from source_twilio.config_checks import config_errors, secret_names
 
 MANIFEST_PATH = Path(__file__).with_name("manifest.yaml")
 
@@ -70,10 +73,38 @@ def _read_json_file(path: str, what: str) -> Any:
         raise InputError(f"The {what} file {path} is not valid JSON (line {error.lineno}, column {error.colno}).") from None
 
 
+def normalized_config(raw: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The config as the streams will see it: the spec's migrations (old top-level `auth_token`) and
+    transformations (default URLs) applied to a copy, as the CDK applies them when it builds the source."""
+    spec = ModelToComponentFactory().create_component(SpecModel, yaml.safe_load(MANIFEST_PATH.read_text())["spec"], {})
+    config = copy.deepcopy(dict(raw))
+    spec.migrate_config(config)
+    spec.transform_config(config)
+    return config
+
+
+def _hide_secrets(*configs: Any) -> None:
+    names = secret_names(connection_specification())
+
+    def found(node: Any) -> Iterator[str]:
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                if key in names and isinstance(value, str) and value:
+                    yield value
+                else:
+                    yield from found(value)
+
+    update_secrets([secret for config in configs for secret in found(config)])
+
+
 def _checked_inputs(parsed: Any) -> tuple[Any, Any, Any]:
-    config = _read_json_file(parsed.config, "config")
-    if isinstance(config, Mapping):
-        update_secrets(get_secrets(connection_specification(), config))
+    raw = _read_json_file(parsed.config, "config")
+    _hide_secrets(raw)
+    try:
+        config = normalized_config(raw) if isinstance(raw, Mapping) else raw
+    except Exception:  # a config too malformed to migrate: report on it as it is
+        config = raw
+    _hide_secrets(config)
     problems = config_errors(config, connection_specification())
     if problems:
         raise InputError("Invalid config: " + " ".join(problems))
@@ -96,7 +127,7 @@ def _checked_inputs(parsed: Any) -> tuple[Any, Any, Any]:
                 raise InputError(
                     f"The state file {parsed.state} is not a valid list of state messages: {str(error).splitlines()[0]}"
                 ) from None
-    return config, catalog, state
+    return raw, catalog, state
 
 
 def run(args: Optional[List[str]] = None) -> None:

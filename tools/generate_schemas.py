@@ -29,6 +29,8 @@ SCHEMAS_DIR = ROOT / "source_twilio" / "schemas"
 STREAMS: Dict[str, tuple[str, str]] = {
     "conferences": ("twilio_api_v2010.json", "api.v2010.account.conference"),
     "conference_participants": ("twilio_api_v2010.json", "api.v2010.account.conference.participant"),
+    "conference_summaries": ("twilio_insights_v1.json", "insights.v1.conference"),
+    "conference_participant_summaries": ("twilio_insights_v1.json", "insights.v1.conference.conference_participant"),
 }
 
 DATE_FORMATS = {"date-time", "date-time-rfc-2822"}
@@ -54,8 +56,10 @@ def _describe(node: Mapping[str, Any]) -> str:
 def convert(spec: Mapping[str, Any], node: Mapping[str, Any]) -> Dict[str, Any]:
     """One OpenAPI property -> one nullable JSON-schema property."""
     ref_description = node.get("description")
-    node = _resolve(spec, node)
-    oai_type = node.get("type", "string")
+    node = {**_resolve(spec, node), **({"type": node["type"]} if "type" in node else {})}
+    oai_type = node.get("type")
+    if oai_type is None:  # the spec leaves some JSON values untyped (metrics, events, tag_info, ...)
+        return {"description": _describe(node)} if node.get("description") else {}
     if oai_type not in JSON_TYPES:
         raise ValueError(f"unexpected OpenAPI type {oai_type!r}")
     out: Dict[str, Any] = {"type": ["null", oai_type]}
@@ -67,6 +71,8 @@ def convert(spec: Mapping[str, Any], node: Mapping[str, Any]) -> Dict[str, Any]:
     if oai_type == "string" and node.get("format") in DATE_FORMATS:
         out["format"] = "date-time"
         out["airbyte_type"] = "timestamp_with_timezone"
+        if node.get("format") == "date-time-rfc-2822":
+            out["description"] = f"{description} The connector emits it in ISO 8601 UTC, e.g. 2015-07-30T20:00:00Z.".strip()
     elif oai_type == "object":
         properties = node.get("properties")
         if properties:

@@ -21,7 +21,10 @@ from airbyte_cdk.test.mock_http.response_builder import (
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "unit-test-auth-token-5f1c9e"
+API_KEY_SID = "SK" + "fedcba9876543210" * 2
+API_KEY_SECRET = "unit-test-api-key-secret-a1b2"
 BASE_URL = "https://api.twilio.com"
+INSIGHTS_URL = "https://insights.twilio.com"
 START_DATE = "2024-01-01T00:00:00Z"
 
 
@@ -46,10 +49,21 @@ class ConfigBuilder:
     def __init__(self) -> None:
         self._config: Dict[str, Any] = {
             "account_sid": ACCOUNT_SID,
-            "auth_token": AUTH_TOKEN,
+            "credentials": {"auth_type": "auth_token", "auth_token": AUTH_TOKEN},
             "start_date": START_DATE,
             "base_url": BASE_URL,
+            "insights_base_url": INSIGHTS_URL,
         }
+
+    def with_legacy_auth_token(self) -> "ConfigBuilder":
+        """The shape of Airbyte's own Twilio connector: the token at the top level."""
+        self._config.pop("credentials", None)
+        self._config["auth_token"] = AUTH_TOKEN
+        return self
+
+    def with_api_key(self, sid: str = API_KEY_SID, secret: str = API_KEY_SECRET) -> "ConfigBuilder":
+        self._config["credentials"] = {"auth_type": "api_key", "api_key_sid": sid, "api_key_secret": secret}
+        return self
 
     def with_start_date(self, start_date: str) -> "ConfigBuilder":
         self._config["start_date"] = start_date

@@ -116,7 +116,7 @@ class TestRejectedCredentials:
 
         status = output.connection_status_messages[-1].connectionStatus
         assert status.status == Status.FAILED
-        assert "Account SID / Auth Token" in status.message and "20003" in status.message
+        assert "rejected the credentials" in status.message and "20003" in status.message
         assert AUTH_TOKEN not in _everything_printed(output)
 
     def test_given_401_when_read_then_config_error_trace_and_no_token_in_the_output(self, http_mocker):
@@ -126,7 +126,7 @@ class TestRejectedCredentials:
 
         errors = [m.trace.error for m in output.errors]
         assert errors and all(e.failure_type == FailureType.config_error for e in errors)
-        assert "Account SID / Auth Token" in errors[0].message
+        assert "rejected the credentials" in errors[0].message and "Account SID and the Auth Token" in errors[0].message
         assert AUTH_TOKEN not in _everything_printed(output)
 
 

@@ -61,7 +61,7 @@ class TestManifest:
 
     def test_given_a_broken_manifest_when_validated_then_the_schema_check_fails(self):
         manifest = copy.deepcopy(SourceTwilio(None, ConfigBuilder().build(), None).resolved_manifest)
-        manifest["streams"][0]["retriever"]["paginator"]["page_size_option"]["inject_into"] = "nowhere"
+        manifest["streams"][0]["streams"][0]["retriever"]["paginator"]["page_size_option"]["inject_into"] = "nowhere"
 
         with pytest.raises(ValidationError):
             validate_manifest(manifest, get_declarative_component_schema())
@@ -89,6 +89,7 @@ class TestIntegrationFiles:
         sample = json.loads((INTEGRATION / "sample_config.json").read_text())
         invalid = json.loads((INTEGRATION / "invalid_config.json").read_text())
 
-        assert invalid.keys() == sample.keys()
-        assert invalid["auth_token"] != sample["auth_token"] and invalid["account_sid"] != sample["account_sid"]
+        assert invalid.keys() == sample.keys() and invalid["credentials"].keys() == sample["credentials"].keys()
+        assert invalid["credentials"]["auth_token"] != sample["credentials"]["auth_token"]
+        assert invalid["account_sid"] != sample["account_sid"]
         assert set(sample) <= set(connection_specification()["properties"])

@@ -9,7 +9,7 @@ from airbyte_cdk.models import SyncMode
 from airbyte_cdk.test.entrypoint_wrapper import discover
 
 from source_twilio import SourceTwilio
-from source_twilio.config_checks import config_errors
+from source_twilio.config_checks import config_errors, secret_names
 from source_twilio.source import MANIFEST_PATH, connection_specification, run
 from unit_tests.builders import AUTH_TOKEN, ConfigBuilder
 
@@ -26,7 +26,10 @@ def _manifest_config_keys() -> set:
 def test_given_the_manifest_when_reading_config_keys_then_every_key_is_declared_in_the_spec():
     keys = _manifest_config_keys()
 
-    assert {"account_sid", "auth_token", "start_date", "lookback_window", "num_workers", "base_url"} <= keys
+    assert {
+        "account_sid", "credentials", "start_date", "lookback_window", "num_workers", "include_subaccounts",
+        "conference_status", "friendly_name", "base_url", "insights_base_url",
+    } <= keys
     assert keys <= set(connection_specification()["properties"])
 
 
@@ -36,7 +39,8 @@ def test_given_the_spec_when_rendered_then_each_field_has_title_description_and_
     assert all(p.get("title") and p.get("description") for p in properties.values())
     orders = [p["order"] for p in properties.values()]
     assert sorted(orders) == list(range(len(orders)))
-    assert [name for name, p in properties.items() if p.get("airbyte_secret")] == ["auth_token"]
+    assert secret_names(connection_specification()) == {"auth_token", "api_key_secret"}
+    assert not any(p.get("airbyte_secret") for p in properties.values())  # account SID and URLs stay visible
 
 
 def test_given_the_official_openapi_spec_when_schemas_generated_then_committed_schemas_are_identical():
@@ -59,16 +63,20 @@ def test_given_a_config_when_discover_then_primary_keys_and_cursor_match_twilio(
 def test_given_date_fields_in_schemas_when_loaded_then_every_date_is_date_time():
     for path in (ROOT / "source_twilio" / "schemas").glob("*.json"):
         properties = json.loads(path.read_text())["properties"]
-        dates = {name for name in properties if name.startswith("date_")}
+        dates = {name for name in properties if name.startswith("date_") or name in {"create_time", "start_time", "end_time", "join_time", "leave_time"}}
         assert dates and all(properties[name].get("format") == "date-time" for name in dates), path.name
 
 
 _BAD_CONFIGS = [
     ("missing account_sid", ConfigBuilder().without("account_sid"), "'account_sid' is missing"),
     ("SID of the wrong form", ConfigBuilder().with_field("account_sid", "SK" + "0" * 32), "'account_sid' must have the form AC followed by 32"),
-    ("missing token", ConfigBuilder().without("auth_token"), "'auth_token' is missing"),
-    ("empty token", ConfigBuilder().with_field("auth_token", ""), "'auth_token' must not be empty"),
-    ("token of the wrong type", ConfigBuilder().with_field("auth_token", 123456789), "'auth_token' must be of type string."),
+    ("missing credentials", ConfigBuilder().without("credentials"), "'credentials' is missing"),
+    ("missing token", ConfigBuilder().with_field("credentials", {"auth_type": "auth_token"}), "'credentials.auth_token' is missing"),
+    ("empty token", ConfigBuilder().with_field("credentials", {"auth_type": "auth_token", "auth_token": ""}), "'credentials.auth_token' must not be empty"),
+    ("token of the wrong type", ConfigBuilder().with_field("credentials", {"auth_type": "auth_token", "auth_token": 123456789}), "'credentials.auth_token' must be of type string."),
+    ("unknown auth type", ConfigBuilder().with_field("credentials", {"auth_type": "password"}), "'credentials.auth_type' must be one of auth_token, api_key"),
+    ("API key SID of the wrong form", ConfigBuilder().with_api_key(sid="AC" + "0" * 32), "'credentials.api_key_sid' must have the form SK followed by 32"),
+    ("unknown status", ConfigBuilder().with_field("conference_status", ["ended"]), "'conference_status.0' must be one of init, in-progress, completed"),
     ("date in another format", ConfigBuilder().with_start_date("2024-01-01"), "'start_date' must have the form YYYY-MM-DDTHH:MM:SSZ"),
     ("date that does not exist", ConfigBuilder().with_start_date("2024-02-30T00:00:00Z"), "'start_date' is not a real date"),
     ("negative lookback", ConfigBuilder().with_lookback_window(-5), "'lookback_window' must be between 0 and 576000 (got -5)"),
