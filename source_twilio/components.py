@@ -11,7 +11,7 @@ import threading
 from dataclasses import InitVar, dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, ClassVar, Dict, List, Mapping, Optional, Set, Tuple, Union
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
@@ -253,22 +253,23 @@ class CappedExponentialBackoff(BackoffStrategy):
 
 @dataclass
 class WarnOnceErrorHandler(DefaultErrorHandler):
-    """A DefaultErrorHandler that logs `warning` once, as a WARN, the first time it ignores a response.
+    """A DefaultErrorHandler that logs `warning` once, as a WARN, the first time a response is ignored.
 
     Voice Insights answers `403 Forbidden` on an account without Voice Insights Advanced Features. Its filter
-    IGNOREs that answer, so the Insights streams end empty and the sync goes on; this says why, once per stream,
-    instead of once per request.
+    IGNOREs that answer, so the Insights streams end empty and the sync goes on; this says why once per sync,
+    not once per request of each Insights stream (and of the parent read for participant summaries).
     """
 
     warning: str = ""
-
-    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
-        super().__post_init__(parameters)
-        self._warned = threading.Event()
+    _given: ClassVar[Set[str]] = set()
+    _lock: ClassVar[threading.Lock] = threading.Lock()
 
     def interpret_response(self, response_or_exception: Optional[Union[requests.Response, Exception]]) -> ErrorResolution:
         resolution = super().interpret_response(response_or_exception)
-        if resolution.response_action == ResponseAction.IGNORE and self.warning and not self._warned.is_set():
-            self._warned.set()
-            LOGGER.warning(" ".join(self.warning.split()))
+        if resolution.response_action == ResponseAction.IGNORE and self.warning:
+            with self._lock:
+                first = self.warning not in self._given
+                self._given.add(self.warning)
+            if first:
+                LOGGER.warning(" ".join(self.warning.split()))
         return resolution

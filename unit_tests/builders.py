@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import copy
-from datetime import date, datetime, timezone
+import json
+from datetime import date, datetime, timedelta, timezone
 from email.utils import format_datetime
 from typing import Any, Dict, List, Mapping, Optional
 from urllib.parse import urlencode
@@ -100,6 +101,15 @@ class TwilioListRequestBuilder:
         self._path = path
         self._base_url = base_url
         self._params: Dict[str, str] = {}
+        self._headers: Dict[str, str] = {}
+
+    def with_headers(self, headers: Mapping[str, str]) -> "TwilioListRequestBuilder":
+        self._headers.update(headers)
+        return self
+
+    def with_friendly_name(self, name: str) -> "TwilioListRequestBuilder":
+        self._params["FriendlyName"] = name
+        return self
 
     def with_page_size(self, page_size: int) -> "TwilioListRequestBuilder":
         self._params["PageSize"] = str(page_size)
@@ -131,7 +141,7 @@ class TwilioListRequestBuilder:
         return f"{self._path}?{urlencode(self._params)}" if self._params else self._path
 
     def build(self) -> HttpRequest:
-        return HttpRequest(f"{self._base_url}{self._path}", query_params=dict(self._params) or None)
+        return HttpRequest(f"{self._base_url}{self._path}", query_params=dict(self._params) or None, headers=self._headers or None)
 
 
 def conferences_endpoint(account_sid: str = ACCOUNT_SID) -> TwilioListRequestBuilder:
@@ -172,6 +182,7 @@ def conference_record(
     date_updated: datetime,
     status: str = "completed",
     date_created: Optional[datetime] = None,
+    account_sid: str = ACCOUNT_SID,
 ) -> RecordBuilder:
     template = find_template("conferences", __file__)["conferences"][0]
     record = (
@@ -180,7 +191,7 @@ def conference_record(
         .with_cursor(rfc2822(date_updated))
         .with_field(FieldPath("date_created"), rfc2822(date_created or date_updated))
         .with_field(FieldPath("status"), status)
-        .with_field(FieldPath("account_sid"), ACCOUNT_SID)
+        .with_field(FieldPath("account_sid"), account_sid)
     )
     return record
 
@@ -225,3 +236,110 @@ def catalog(*streams: str, sync_mode: SyncMode = SyncMode.full_refresh) -> Confi
     for stream in streams:
         builder = builder.with_stream(stream, sync_mode)
     return builder.build()
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class InsightsRequestBuilder:
+    """A Voice Insights list endpoint; its pages are absolute URLs on the Insights host."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._params: Dict[str, str] = {}
+
+    def with_created_after(self, moment: datetime) -> "InsightsRequestBuilder":
+        self._params["CreatedAfter"] = iso(moment)
+        return self
+
+    def with_created_before(self, moment: datetime) -> "InsightsRequestBuilder":
+        self._params["CreatedBefore"] = iso(moment)
+        return self
+
+    def with_param(self, name: str, value: str) -> "InsightsRequestBuilder":
+        self._params[name] = value
+        return self
+
+    def with_page_size(self, page_size: int) -> "InsightsRequestBuilder":
+        self._params["PageSize"] = str(page_size)
+        return self
+
+    def url(self) -> str:
+        return f"{INSIGHTS_URL}{self._path}?{urlencode(self._params)}" if self._params else f"{INSIGHTS_URL}{self._path}"
+
+    def build(self) -> HttpRequest:
+        return HttpRequest(f"{INSIGHTS_URL}{self._path}", query_params=dict(self._params) or None)
+
+
+def summaries_window(first: datetime, last: datetime) -> InsightsRequestBuilder:
+    """One window [first, last] of conference summaries, pushed down one second wider on each side."""
+    return (
+        InsightsRequestBuilder("/v1/Conferences")
+        .with_created_after(first - timedelta(seconds=1))
+        .with_created_before(last + timedelta(seconds=1))
+        .with_page_size(1000)
+    )
+
+
+def participant_summaries_endpoint(conference: str) -> InsightsRequestBuilder:
+    return InsightsRequestBuilder(f"/v1/Conferences/{conference}/Participants").with_page_size(1000)
+
+
+class NextPageUrl(PaginationStrategy):
+    def __init__(self, next_page_url: str) -> None:
+        self._next_page_url = next_page_url
+
+    def update(self, response: Dict[str, Any]) -> None:
+        response["meta"]["next_page_url"] = self._next_page_url
+
+
+def summary_record(conference: str, create_time: datetime, processing_state: str = "complete") -> RecordBuilder:
+    template = find_template("conference_summaries", __file__)["conferences"][0]
+    return (
+        RecordBuilder(copy.deepcopy(template), FieldPath("conference_sid"), FieldPath("create_time"))
+        .with_id(conference)
+        .with_cursor(iso(create_time))
+        .with_field(FieldPath("processing_state"), processing_state)
+        .with_field(FieldPath("account_sid"), ACCOUNT_SID)
+    )
+
+
+def participant_summary_record(participant: str, conference: str, join_time: datetime) -> RecordBuilder:
+    template = find_template("conference_participant_summaries", __file__)["participants"][0]
+    return (
+        RecordBuilder(copy.deepcopy(template), FieldPath("participant_sid"), FieldPath("join_time"))
+        .with_id(participant)
+        .with_cursor(iso(join_time))
+        .with_field(FieldPath("conference_sid"), conference)
+        .with_field(FieldPath("account_sid"), ACCOUNT_SID)
+    )
+
+
+def insights_response(resource: str, records: List[RecordBuilder], next_page: Optional[InsightsRequestBuilder] = None) -> HttpResponse:
+    key = "conferences" if resource == "conference_summaries" else "participants"
+    builder = HttpResponseBuilder(
+        copy.deepcopy(find_template(resource, __file__)), FieldPath(key), NextPageUrl(next_page.url()) if next_page else None
+    )
+    for record in records:
+        builder = builder.with_record(record)
+    if next_page:
+        builder = builder.with_pagination()
+    return builder.build()
+
+
+def accounts_endpoint() -> TwilioListRequestBuilder:
+    return TwilioListRequestBuilder("/2010-04-01/Accounts.json").with_page_size(1000)
+
+
+def accounts_response(accounts: List[tuple]) -> HttpResponse:
+    """`accounts`: (sid, status) pairs; the first is the main account and owns the others."""
+    template = find_template("accounts", __file__)
+    record = template["accounts"][0]
+    rows = []
+    for sid, status in accounts:
+        row = copy.deepcopy(record)
+        row.update(sid=sid, status=status, owner_account_sid=accounts[0][0])
+        rows.append(row)
+    template["accounts"] = rows
+    return HttpResponse(json.dumps(template), 200)

@@ -39,3 +39,12 @@ def read_source(
 
 def records_of(output: EntrypointOutput, stream: str) -> List[dict[str, Any]]:
     return [m.record.data for m in output.records if m.record.stream == stream]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_warnings():
+    """WarnOnceErrorHandler warns once per process, as one process is one sync; here one test is one sync."""
+    from source_twilio.components import WarnOnceErrorHandler
+
+    WarnOnceErrorHandler._given.clear()
+    yield
