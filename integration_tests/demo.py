@@ -20,11 +20,19 @@ from integration_tests.connector import COMMAND, CONFIGURED_CATALOG, LOOPBACK_ON
 from integration_tests.fake_twilio import Dataset, FakeTwilio
 
 
+STREAMS = ("conferences", "conference_participants", "conference_summaries", "conference_participant_summaries")
+
+
 def _page_kind(path: str, query: Dict[str, str]) -> str:
+    """Which stream a request to the fake served (the live conferences are the participants' parents)."""
     if path.endswith("/Participants.json"):
         return "conference_participants"
     if path.endswith("/Conferences.json"):
         return "conferences" if "DateUpdated>" in query else "conference_participants (live parents)"
+    if path.startswith("/v1/Conferences/"):
+        return "conference_participant_summaries"
+    if path == "/v1/Conferences":
+        return "conference_summaries"
     return path
 
 
@@ -70,7 +78,7 @@ def main(argv=None) -> int:
     work.cleanup()
 
     print(f"\nDone in {elapsed:.1f} s, exit code {process.returncode}.")
-    for stream in ("conferences", "conference_participants"):
+    for stream in STREAMS:
         print(f"  {stream}: {records[stream]} records, {pages[stream]} pages, state {json.dumps(states.get(stream))}")
     print(f"  conference_participants (live parents): {pages['conference_participants (live parents)']} pages")
     for error in errors:
