@@ -3,19 +3,24 @@
 Each component is small, implements one CDK interface and names the quirk it handles.
 """
 
+import io
 import json
 import logging
 import pkgutil
 import random
+import re
 import threading
 from dataclasses import InitVar, dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, ClassVar, Dict, List, Mapping, Optional, Set, Tuple, Union
+from typing import Any, ClassVar, Dict, Iterator, List, Mapping, MutableMapping, Optional, Set, Tuple, Union
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+import ijson
+import orjson
 import requests
 from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.declarative.decoders import JsonDecoder
 from airbyte_cdk.sources.declarative.interpolation.interpolated_string import InterpolatedString
 from airbyte_cdk.sources.declarative.requesters.error_handlers.backoff_strategy import (
     BackoffStrategy,
@@ -147,6 +152,25 @@ def same_host_url(url_base: str, link: str) -> str:
     return urljoin(url_base.rstrip("/") + "/", base.path.rstrip("/") + link)
 
 
+_NEXT_LINK = re.compile(rb'"next_page_ur[il]"\s*:\s*("(?:[^"\\]|\\.)*"|null)')
+
+
+def next_page_link(body: bytes) -> Optional[str]:
+    """`next_page_uri` (2010 API) or `meta.next_page_url` (Voice Insights) of a page, without parsing it again.
+
+    The CDK's decoder has already parsed the page for its records; a page holds up to 1000 of them, and a
+    second full parse per page costs as much memory again while the page is read. The key cannot occur
+    inside a JSON string (its quotes would be escaped) and no Twilio record has such a key, so there is one
+    match; anything else falls back to parsing the page.
+    """
+    matches = _NEXT_LINK.findall(body)
+    if len(matches) == 1:
+        return json.loads(matches[0])
+    page = orjson.loads(body)
+    meta = page.get("meta") if isinstance(page.get("meta"), dict) else {}
+    return page.get("next_page_uri") or meta.get("next_page_url")
+
+
 @dataclass
 class TwilioNextPage(PaginationStrategy):
     """Follows Twilio's own next-page link until it is null, on the configured host only; then the next status.
@@ -191,10 +215,7 @@ class TwilioNextPage(PaginationStrategy):
         page_size_override: Optional[int] = None,
         stream_slice: Optional[StreamSlice] = None,
     ) -> Optional[Any]:
-        body = response.json()
-        link = body.get("next_page_uri")
-        if link is None and isinstance(body.get("meta"), dict):
-            link = body["meta"].get("next_page_url")
+        link = next_page_link(response.content)
         if link:
             return same_host_url(str(self._url_base.eval(self.config)), link)
         return self._next_status_url(response.request.url, stream_slice) if self._statuses else None
@@ -273,3 +294,29 @@ class WarnOnceErrorHandler(DefaultErrorHandler):
             if first:
                 LOGGER.warning(" ".join(self.warning.split()))
         return resolution
+
+
+@dataclass
+class TwilioRecordsDecoder(JsonDecoder):
+    """Yields the records of a page one by one (ijson) instead of parsing the whole page at once.
+
+    A page is `{"conferences": [<up to 1000 records>], "next_page_uri": ...}` (or `participants`, and Insights'
+    `meta`). Parsed whole, every page read concurrently holds all its records in memory until the last one is
+    emitted; streamed, it holds one: the connector's peak memory stays flat as pages fill up. The records'
+    key comes from the stream's `records_key` parameter; the extractor then takes each yielded record as is.
+    It is a JsonDecoder to the CDK, which only lets JSON decoders sit beside a paginator; the next-page link is
+    read from the raw page by TwilioNextPage, not through this decoder.
+    """
+
+    parameters: InitVar[Mapping[str, Any]]
+    records_key: str = ""
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        super().__init__(parameters)
+        self._items = f"{self.records_key or parameters['records_key']}.item"
+
+    def is_stream_response(self) -> bool:
+        return False
+
+    def decode(self, response: requests.Response) -> Iterator[MutableMapping[str, Any]]:
+        yield from ijson.items(io.BytesIO(response.content), self._items, use_float=True)

@@ -1,3 +1,4 @@
+import json
 from unittest.mock import Mock
 
 import pytest
@@ -9,6 +10,7 @@ from source_twilio.components import (
     NormalizeTwilioDates,
     TwilioNextPage,
     date_time_paths,
+    next_page_link,
     rfc2822_to_iso,
     same_host_url,
 )
@@ -63,6 +65,25 @@ def test_given_a_conference_record_when_transformed_then_only_its_date_fields_ch
     }
 
 
+def _response(body: dict, url: str = "https://api.twilio.com/x") -> Mock:
+    return Mock(content=json.dumps(body).encode(), request=Mock(url=url))
+
+
+@pytest.mark.parametrize(
+    "body, link",
+    [
+        ({"conferences": [{"friendly_name": 'a "next_page_uri": "/elsewhere"'}], "next_page_uri": "/2010-04-01/A.json?Page=1"}, "/2010-04-01/A.json?Page=1"),
+        ({"end": 0, "next_page_uri": None, "participants": []}, None),
+        ({"participants": [], "meta": {"next_page_url": "https://insights.twilio.com/v1/C?Page=1&PageToken=PA\\\"x"}}, 'https://insights.twilio.com/v1/C?Page=1&PageToken=PA\\"x'),
+        ({"conferences": [{"next_page_uri": "/a-record-field"}], "next_page_uri": "/2010-04-01/A.json?Page=2"}, "/2010-04-01/A.json?Page=2"),
+        ({"conferences": []}, None),
+    ],
+    ids=["quoted in a record", "null", "escaped characters", "same key in a record", "absent"],
+)
+def test_given_a_page_when_the_link_is_read_then_only_the_envelope_link(body, link):
+    assert next_page_link(json.dumps(body).encode()) == link
+
+
 class TestSameHostUrl:
     def test_given_a_relative_uri_when_joined_then_it_lands_on_the_base_host(self):
         assert (
@@ -97,13 +118,13 @@ class TestTwilioNextPage:
         return TwilioNextPage(config={"base_url": "https://api.twilio.com"}, parameters={}, url_base="{{ config['base_url'] }}", page_size=1000)
 
     def test_given_a_last_page_when_asked_then_no_next_page(self):
-        assert self._strategy().next_page_token(Mock(json=lambda: {"conferences": [], "next_page_uri": None}), 0, None) is None
+        assert self._strategy().next_page_token(_response({"conferences": [], "next_page_uri": None}), 0, None) is None
 
     def test_given_an_insights_meta_link_when_asked_then_follow_it(self):
         strategy = TwilioNextPage(config={}, parameters={}, url_base="https://insights.twilio.com", page_size=1000)
         body = {"conferences": [], "meta": {"next_page_url": "https://insights.twilio.com/v1/Conferences?Page=1"}}
 
-        assert strategy.next_page_token(Mock(json=lambda: body), 0, None) == "https://insights.twilio.com/v1/Conferences?Page=1"
+        assert strategy.next_page_token(_response(body), 0, None) == "https://insights.twilio.com/v1/Conferences?Page=1"
         assert strategy.get_page_size() == 1000
 
 
@@ -126,7 +147,7 @@ class TestStatusSequence:
         )
 
     def _last_page(self, url):
-        return Mock(json=lambda: {"conferences": [], "next_page_uri": None}, request=Mock(url=url))
+        return _response({"conferences": [], "next_page_uri": None}, url)
 
     @freeze_time("2024-03-15T12:00:00Z")
     def test_given_the_last_completed_page_of_a_recent_window_when_asked_then_first_page_of_in_progress(self):

@@ -125,6 +125,7 @@ class Dataset:
         auth_token: str = MAIN_AUTH_TOKEN,
     ) -> None:
         self.lock = threading.RLock()
+        self._sorting = True
         self._rng = random.Random(seed)
         # The dataset's "now": six hours ago by default, so that live conferences are recent, as on a real
         # account, and changes stamped by `tick()` between syncs stay in the past.
@@ -178,6 +179,7 @@ class Dataset:
     def _generate(self, account_sid: str, count: int) -> None:
         span = timedelta(days=30 * self.months)
         live = int(round(count * self.live_share))
+        self._sorting = False
         for i in range(count):
             # Oldest first; the live ones are the most recent and started within the last hour.
             if i >= count - live:
@@ -187,6 +189,8 @@ class Dataset:
                 created = self.anchor - span + span * (i / max(count, 1)) + timedelta(seconds=self._rng.randint(0, 3600))
                 created = min(created, self.anchor - timedelta(hours=3))
                 self._new_conference(account_sid, created, live=False)
+        self._sorting = True
+        self._sort(account_sid)
 
     def _new_conference(self, account_sid: str, created: datetime, live: bool) -> Conference:
         rng = self._rng
@@ -250,10 +254,13 @@ class Dataset:
             participant.date_updated = at
 
     def _insert(self, conference: Conference) -> None:
-        items = self.conferences[conference.account_sid]
-        items.append(conference)
-        items.sort(key=lambda c: (c.date_created, c.sid), reverse=True)  # Twilio lists newest created first
+        self.conferences[conference.account_sid].append(conference)
         self._by_sid[conference.sid] = conference
+        if self._sorting:
+            self._sort(conference.account_sid)
+
+    def _sort(self, account_sid: str) -> None:
+        self.conferences[account_sid].sort(key=lambda c: (c.date_created, c.sid), reverse=True)  # newest created first
 
     # ---- reads -------------------------------------------------------------------------------------
     def conference(self, sid: str) -> Optional[Conference]:
