@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import copy
-import ctypes
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -132,25 +130,8 @@ def _checked_inputs(parsed: Any) -> tuple[Any, Any, Any]:
     return raw, catalog, state
 
 
-def limit_malloc_arenas(arenas: int = 2) -> None:
-    """Caps glibc's malloc arenas (M_ARENA_MAX), unless MALLOC_ARENA_MAX is set.
-
-    glibc gives each thread that allocates its own arena, up to 8 per core. The workers parse pages of up to
-    1000 records each, and memory they free stays scattered over their arenas: peak RSS then grows with the
-    number of pages read, not with what is held at once. Two arenas keep it close to the live data
-    (benchmarks/run.py measures it). Must run before the worker threads start; a no-op off glibc.
-    """
-    if os.environ.get("MALLOC_ARENA_MAX"):
-        return
-    try:
-        ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # -8 is M_ARENA_MAX in malloc.h
-    except (OSError, AttributeError):
-        pass
-
-
 def run(args: Optional[List[str]] = None) -> None:
     args = list(sys.argv[1:] if args is None else args)
-    limit_malloc_arenas()
     init_uncaught_exception_handler(logger)
     parsed = AirbyteEntrypoint.parse_args(args)
     config = catalog = state = None
