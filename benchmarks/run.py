@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -49,6 +50,9 @@ class Figures:
     cpu_s: float
     peak_rss_mb: float
     exit_code: int
+    runs: int = 1
+    wall_range: tuple = ()
+    rss_range: tuple = ()
 
     @property
     def total_records(self) -> int:
@@ -167,16 +171,39 @@ def run_official(fake: FakeTwilio, start_date: str, n: int, latency_ms: float) -
     return Figures(f"airbyte-source-twilio {OFFICIAL_VERSION}", n, latency_ms, wall, fake.stats.requests, fake.stats.max_in_flight, _count_records(out), cpu, rss, code)
 
 
-def bench(n: int, live_share: float, participants: int, latency_ms: float, official: bool) -> List[Figures]:
+def median_of(runs: List[Figures]) -> Figures:
+    """One row for several runs of the same read: the medians, with the range of wall time and peak RSS."""
+    def med(values):
+        return statistics.median(values)
+
+    first = runs[0]
+    return Figures(
+        connector=first.connector,
+        conferences=first.conferences,
+        latency_ms=first.latency_ms,
+        wall_s=med([r.wall_s for r in runs]),
+        requests=int(med([r.requests for r in runs])),
+        max_in_flight=int(med([r.max_in_flight for r in runs])),
+        records=first.records if all(r.records == first.records for r in runs) else {"mismatch": -1},
+        cpu_s=med([r.cpu_s for r in runs]),
+        peak_rss_mb=med([r.peak_rss_mb for r in runs]),
+        exit_code=max(r.exit_code for r in runs),
+        runs=len(runs),
+        wall_range=(min(r.wall_s for r in runs), max(r.wall_s for r in runs)),
+        rss_range=(min(r.peak_rss_mb for r in runs), max(r.peak_rss_mb for r in runs)),
+    )
+
+
+def bench(n: int, live_share: float, participants: int, latency_ms: float, official: bool, repeat: int = 1) -> List[Figures]:
     dataset = Dataset(conferences=n, live_share=live_share, participants_per_live=participants, seed=2026)
     start_date = (dataset.anchor - timedelta(days=30 * dataset.months + 1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     results = []
     # legacy_status_default: the official connector sends no Status; since 2026-09-30 Twilio then lists only
     # in-progress conferences. The old default (all of them) gives it the same data to read as ours.
     with FakeTwilio(dataset, latency=latency_ms / 1000, legacy_status_default=True) as fake:
-        results.append(run_ours(fake, start_date, n, latency_ms))
+        results.append(median_of([run_ours(fake, start_date, n, latency_ms) for _ in range(repeat)]))
         if official:
-            results.append(run_official(fake, start_date, n, latency_ms))
+            results.append(median_of([run_official(fake, start_date, n, latency_ms) for _ in range(repeat)]))
     return results
 
 
@@ -191,14 +218,16 @@ def machine() -> str:
 
 def table(results: List[Figures]) -> str:
     rows = [
-        "| Connector | N | L (ms) | Wall (s) | Requests | Max in flight | Records | Records/s | CPU (s) | CPU ms / 1000 records | Peak RSS (MB) | Exit |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| Connector | N | L (ms) | Runs | Wall (s) | Requests | Max in flight | Records | Records/s | CPU (s) | CPU ms / 1000 records | Peak RSS (MB) | Exit |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
         records = " + ".join(f"{r.records.get(s, 0)}" for s in STREAMS)
+        wall = f"{r.wall_s:.2f}" + (f" ({r.wall_range[0]:.2f}–{r.wall_range[1]:.2f})" if r.runs > 1 else "")
+        rss = f"{r.peak_rss_mb:.0f}" + (f" ({r.rss_range[0]:.0f}–{r.rss_range[1]:.0f})" if r.runs > 1 else "")
         rows.append(
-            f"| {r.connector} | {r.conferences} | {r.latency_ms:g} | {r.wall_s:.2f} | {r.requests} | {r.max_in_flight} | {records} | "
-            f"{r.records_per_s:.0f} | {r.cpu_s:.2f} | {r.cpu_ms_per_1000_records:.0f} | {r.peak_rss_mb:.0f} | {r.exit_code} |"
+            f"| {r.connector} | {r.conferences} | {r.latency_ms:g} | {r.runs} | {wall} | {r.requests} | {r.max_in_flight} | {records} | "
+            f"{r.records_per_s:.0f} | {r.cpu_s:.2f} | {r.cpu_ms_per_1000_records:.0f} | {rss} | {r.exit_code} |"
         )
     return "\n".join(rows)
 
@@ -211,13 +240,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--latency-ms", type=float, default=30.0)
     parser.add_argument("--vs-official", action="store_true", help=f"also run airbyte-source-twilio {OFFICIAL_VERSION}")
     parser.add_argument("--scaling", type=int, default=0, metavar="N", help="also run source-twilio alone with N conferences")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each read; the table shows medians and ranges")
     parser.add_argument("--write", metavar="FILE", help="write the results as Markdown (BENCHMARKS.md)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
 
-    results = bench(args.conferences, args.live_share, args.participants, args.latency_ms, args.vs_official)
+    results = bench(args.conferences, args.live_share, args.participants, args.latency_ms, args.vs_official, args.repeat)
     if args.scaling:
-        results += bench(args.scaling, args.live_share, args.participants, args.latency_ms, official=False)
+        results += bench(args.scaling, args.live_share, args.participants, args.latency_ms, False, args.repeat)
     print(table(results))
     ours, official = results[0], next((r for r in results if r.connector.startswith("airbyte")), None)
     summary = []
@@ -229,7 +259,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         )
     scaled = next((r for r in results[1:] if r.connector == "source-twilio"), None)
     if scaled:
-        summary.append(f"peak RSS at N={scaled.conferences}: {scaled.peak_rss_mb / ours.peak_rss_mb:.2f}x that at N={ours.conferences}")
+        summary.append(
+            f"peak RSS at N={scaled.conferences}: {scaled.peak_rss_mb / ours.peak_rss_mb:.2f}x that at N={ours.conferences} (medians"
+            + (f"; {scaled.rss_range[0] / ours.peak_rss_mb:.2f}x to {scaled.rss_range[1] / ours.peak_rss_mb:.2f}x over the runs)" if scaled.runs > 1 else ")")
+        )
     for line in summary:
         print(line)
     if args.json:
