@@ -273,12 +273,15 @@ class CappedExponentialBackoff(BackoffStrategy):
 
 
 @dataclass
-class WarnOnceErrorHandler(DefaultErrorHandler):
-    """A DefaultErrorHandler that logs `warning` once, as a WARN, the first time a response is ignored.
+class TwilioErrorHandler(DefaultErrorHandler):
+    """The CDK's DefaultErrorHandler, plus three things HTTP status codes do not say about Twilio's answers.
 
-    Voice Insights answers `403 Forbidden` on an account without Voice Insights Advanced Features. Its filter
-    IGNOREs that answer, so the Insights streams end empty and the sync goes on; this says why once per sync,
-    not once per request of each Insights stream (and of the parent read for participant summaries).
+    - A 2xx whose body is not a JSON object, such as a proxy's HTML page (`<html><body>...`) or a body cut off
+      mid-way (`{"conferences": [{"sid": "CF...`), is retried like a 5xx instead of failing in the decoder.
+    - A TLS certificate that does not verify (requests' SSLError) ends the sync at once as a config error,
+      naming the host, instead of being retried as a dropped connection: the certificate will not change.
+    - `warning` is logged once per sync, as a WARN, the first time a response is ignored: Voice Insights
+      answers 403 on an account without Advanced Features, and every Insights request gets that answer.
     """
 
     warning: str = ""
@@ -286,6 +289,24 @@ class WarnOnceErrorHandler(DefaultErrorHandler):
     _lock: ClassVar[threading.Lock] = threading.Lock()
 
     def interpret_response(self, response_or_exception: Optional[Union[requests.Response, Exception]]) -> ErrorResolution:
+        if isinstance(response_or_exception, requests.exceptions.SSLError):
+            host = urlsplit(response_or_exception.request.url).netloc if response_or_exception.request else "the host"
+            return ErrorResolution(
+                response_action=ResponseAction.FAIL,
+                failure_type=FailureType.config_error,
+                error_message=f"The TLS certificate of {host} could not be verified, so no credentials were sent to it. "
+                "Check the base URL; the connector always verifies certificates.",
+            )
+        if isinstance(response_or_exception, requests.Response) and response_or_exception.ok and not _is_json_object(response_or_exception):
+            return ErrorResolution(
+                response_action=ResponseAction.RETRY,
+                failure_type=FailureType.transient_error,
+                error_message=(
+                    f"Twilio answered {response_or_exception.status_code} with a body that is not JSON "
+                    f"({response_or_exception.headers.get('Content-Type', 'no content type')}), as a proxy's error page "
+                    "or a cut-off response would be; retrying."
+                ),
+            )
         resolution = super().interpret_response(response_or_exception)
         if resolution.response_action == ResponseAction.IGNORE and self.warning:
             with self._lock:
@@ -294,6 +315,15 @@ class WarnOnceErrorHandler(DefaultErrorHandler):
             if first:
                 LOGGER.warning(" ".join(self.warning.split()))
         return resolution
+
+
+def _is_json_object(response: requests.Response) -> bool:
+    """Cheap, without parsing: the body starts with `{` and ends with `}` (an HTML page or a cut-off body does not).
+
+    The Content-Type is not required: Twilio sends `application/json`, but a body is what the decoder reads.
+    """
+    body = response.content
+    return body[:64].lstrip()[:1] == b"{" and body[-64:].rstrip()[-1:] == b"}"
 
 
 @dataclass

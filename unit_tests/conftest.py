@@ -43,8 +43,8 @@ def records_of(output: EntrypointOutput, stream: str) -> List[dict[str, Any]]:
 
 @pytest.fixture(autouse=True)
 def _fresh_warnings():
-    """WarnOnceErrorHandler warns once per process, as one process is one sync; here one test is one sync."""
-    from source_twilio.components import WarnOnceErrorHandler
+    """TwilioErrorHandler warns once per process, as one process is one sync; here one test is one sync."""
+    from source_twilio.components import TwilioErrorHandler
 
-    WarnOnceErrorHandler._given.clear()
+    TwilioErrorHandler._given.clear()
     yield

@@ -106,6 +106,56 @@ class TestRetries:
         assert records_of(output, "conferences") == []
         assert output.errors
 
+    def test_given_an_html_page_then_a_cut_off_body_then_json_when_read_then_retry_both_and_emit_the_records(
+        self, http_mocker, sleeps
+    ):
+        http_mocker.get(
+            _ONLY_WINDOW.build(),
+            [
+                HttpResponse("<html><body><h1>502 Bad Gateway</h1></body></html>", 200, {"Content-Type": "text/html"}),
+                HttpResponse('{"conferences": [{"sid": "CF', 200, {"Content-Type": "application/json"}),
+                list_response("conferences", [conference_record(conference_sid(1), utc(2024, 1, 5))]),
+            ],
+        )
+
+        _mock_live_statuses_empty(http_mocker)
+        output = read_source(ConfigBuilder().build(), catalog("conferences"))
+
+        assert [r["sid"] for r in records_of(output, "conferences")] == [conference_sid(1)]
+        assert len(sleeps) == 2
+
+    def test_given_html_on_every_attempt_when_read_then_a_clear_error_after_ten_retries(self, http_mocker, sleeps):
+        page = HttpResponse("<html><body>Service Unavailable</body></html>", 200, {"Content-Type": "text/html"})
+        http_mocker.get(_ONLY_WINDOW.build(), [page] * 11)
+
+        output = read_source(ConfigBuilder().build(), catalog("conferences"), expecting_exception=True)
+
+        assert len(sleeps) == 10
+        assert records_of(output, "conferences") == []
+        messages = [m.trace.error.message for m in output.errors]
+        assert messages and any("body that is not JSON" in m for m in messages)
+
+
+@freeze_time(_NOW)
+class TestTls:
+    def test_given_a_certificate_that_does_not_verify_when_read_then_a_config_error_at_once(self, monkeypatch, sleeps):
+        import requests
+
+        attempts = []
+
+        def refuse(session, request, **kwargs):
+            attempts.append(request.url)
+            assert kwargs.get("verify", True) is not False
+            raise requests.exceptions.SSLError("certificate verify failed: self-signed certificate", request=request)
+
+        monkeypatch.setattr(requests.Session, "send", refuse)
+        output = read_source(ConfigBuilder().build(), catalog("conferences"), expecting_exception=True)
+
+        assert len(attempts) == 1 and sleeps == []
+        errors = [m.trace.error for m in output.errors]
+        assert errors and errors[0].failure_type == FailureType.config_error
+        assert "TLS certificate of api.twilio.com could not be verified" in errors[0].message
+
 
 @freeze_time(_NOW)
 class TestRejectedCredentials:
