@@ -83,6 +83,18 @@ def final_state(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     return list(last.values())
 
 
+def comparable_state(states: List[Dict[str, Any]]) -> Dict[str, Any]:
+    """Each stream's final state without what measures the sync rather than its position: the CDK's
+    per-partition cursor saves the duration of the sync as `lookback_window` (seconds) beside its global cursor."""
+    by_stream = {}
+    for state in states:
+        body = dict(state["stream"]["stream_state"] or {})
+        if body.get("use_global_cursor"):
+            body.pop("lookback_window", None)
+        by_stream[state["stream"]["stream_descriptor"]["name"]] = body
+    return by_stream
+
+
 def stream_state(states: List[Dict[str, Any]], stream: str) -> Dict[str, Any]:
     return next(s["stream"]["stream_state"] for s in states if s["stream"]["stream_descriptor"]["name"] == stream)
 

@@ -24,6 +24,8 @@ import json
 import random
 import re
 import socket
+import ssl
+import sys
 import threading
 import time
 from collections import Counter
@@ -35,7 +37,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from integration_tests.fake_twilio.dataset import Account, Conference, Dataset
 
-FAULT_KINDS = ("429", "429-retry-after", "500", "502", "503", "drop", "slow", "malformed-json", "html")
+FAULT_KINDS = ("429", "429-retry-after", "500", "502", "503", "drop", "slow", "malformed-json", "html", "html-200")
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 50
 
@@ -118,12 +120,16 @@ class Stats:
             self.log.append(record)
             return record
 
+    def fault(self, record: RequestRecord, kind: str) -> None:
+        """Counted when chosen, not when answered: a slow answer may come after the client gave up."""
+        with self._lock:
+            record.fault = kind
+            self.faults[kind] += 1
+
     def end(self, record: RequestRecord) -> None:
         with self._lock:
             self.in_flight -= 1
             self.statuses[record.status] += 1
-            if record.fault:
-                self.faults[record.fault] += 1
 
     def as_dict(self) -> Dict[str, Any]:
         with self._lock:
@@ -284,6 +290,8 @@ class _Handler(BaseHTTPRequestHandler):
         user, password = self._credentials()
         record = fake.stats.begin(url.path, query, user)
         try:
+            if fake.on_request:
+                fake.on_request(record)
             if fake.latency:
                 time.sleep(fake.latency)
             if url.path.startswith("/_fake/"):
@@ -291,7 +299,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(200, json.dumps(fake.stats.as_dict()).encode())
                 return
             fault = fake.faults.pick(record.number, self.path) if fake.faults else None
-            record.fault = fault
+            if fault:
+                fake.stats.fault(record, fault)
             status, body, headers = self._answer(url.path, query, user, password)
             record.status = status
             if fault:
@@ -316,6 +325,11 @@ class _Handler(BaseHTTPRequestHandler):
             page = b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>"
             self._send(502, page, content_type="text/html")
             return 502
+        if fault == "html-200":
+            # a proxy or captive portal that answers in Twilio's place, with a success status
+            page = b"<!DOCTYPE html><html><head><title>Please sign in</title></head><body>Network login required</body></html>"
+            self._send(200, page, content_type="text/html; charset=utf-8")
+            return 200
         if fault == "malformed-json":
             self._send(200, body[: max(len(body) // 2, 1)])
             return 200
@@ -340,7 +354,11 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             with self.fake.dataset.lock:
                 principal = self.fake.authenticate(user, password)
-                payload = self.fake.route(path, query, principal, f"http://{self.headers.get('Host', '127.0.0.1')}")
+                if self.fake.page_size_cap and int(query.get("PageSize", DEFAULT_PAGE_SIZE)) > self.fake.page_size_cap:
+                    query = {**query, "PageSize": str(self.fake.page_size_cap)}
+                payload = self.fake.route(path, query, principal, f"{self.fake.scheme}://{self.headers.get('Host', '127.0.0.1')}")
+            if self.fake.next_origin:
+                self.fake.send_next_pages_to(payload)
             return 200, json.dumps(payload).encode(), {}
         except TwilioError as error:
             headers = dict(error.headers)
@@ -362,6 +380,16 @@ ROUTES_2010 = [
 ]
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that goes away (killed, timed out) is part of the tests, not an error to print."""
+        if isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
+
 class FakeTwilio:
     def __init__(
         self,
@@ -372,16 +400,29 @@ class FakeTwilio:
         port: int = 0,
         verbose: bool = False,
         legacy_status_default: bool = False,
+        page_size_cap: Optional[int] = None,
+        next_origin: Optional[str] = None,
+        on_request: Optional[Callable[[RequestRecord], None]] = None,
+        tls: Optional[ssl.SSLContext] = None,
     ) -> None:
+        """`page_size_cap` serves smaller pages than asked for (more pages from a small dataset);
+        `next_origin` (e.g. `http://127.0.0.1:4444`) puts next-page links on another origin, as a hostile or
+        broken server might; `on_request` is called with each request's record before it is answered (to kill
+        the client at a chosen moment); `tls` serves HTTPS with that server context."""
         self.dataset = dataset or Dataset()
+        self.page_size_cap = page_size_cap
+        self.next_origin = next_origin
+        self.on_request = on_request
+        self.scheme = "https" if tls else "http"
         self.legacy_status_default = legacy_status_default
         self.latency = latency
         self.faults = faults
         self.verbose = verbose
         self.stats = Stats()
         handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer((host, port), handler)
-        self._server.daemon_threads = True
+        self._server = _Server((host, port), handler)
+        if tls:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         self._thread: Optional[threading.Thread] = None
 
     @property
@@ -390,7 +431,16 @@ class FakeTwilio:
 
     @property
     def base_url(self) -> str:
-        return f"http://{self._server.server_address[0]}:{self.port}"
+        return f"{self.scheme}://{self._server.server_address[0]}:{self.port}"
+
+    def send_next_pages_to(self, payload: dict) -> None:
+        """Rewrites the next-page link of a list page onto `next_origin` (2010 API and Voice Insights)."""
+        if payload.get("next_page_uri"):
+            payload["next_page_uri"] = self.next_origin + payload["next_page_uri"]
+        meta = payload.get("meta")
+        if isinstance(meta, dict) and meta.get("next_page_url"):
+            parts = urlsplit(meta["next_page_url"])
+            meta["next_page_url"] = self.next_origin + parts.path + ("?" + parts.query if parts.query else "")
 
     def start(self) -> "FakeTwilio":
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-twilio", daemon=True)
