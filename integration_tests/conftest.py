@@ -4,6 +4,7 @@ from typing import Callable, Iterator, List
 
 import pytest
 
+from integration_tests.connector import leaked_secrets
 from integration_tests.fake_twilio import Dataset, FakeTwilio
 
 
@@ -20,3 +21,12 @@ def start_fake() -> Iterator[Callable[..., FakeTwilio]]:
     yield start
     for fake in started:
         fake.stop()
+
+
+@pytest.fixture(autouse=True)
+def _no_secret_in_any_output() -> Iterator[None]:
+    """Every connector run of every test (integration_tests.connector.run, the docker runs, the fault scenarios,
+    the killed reads) is searched for the auth token or API key secret of its config."""
+    yield
+    leaks = leaked_secrets()
+    assert not leaks, f"secrets in the output: {leaks}"

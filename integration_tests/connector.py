@@ -43,6 +43,39 @@ def catalog(streams: Sequence[str], incremental: bool = True) -> Dict[str, Any]:
     return {"streams": chosen}
 
 
+SECRET_KEYS = ("auth_token", "api_key_secret")
+_scanned: List[tuple] = []  # (secrets of a config, everything a run with it printed), checked after each test
+
+
+def secrets_of(config: Any) -> List[str]:
+    """The secret values of a config (auth tokens and API key secrets, wherever they are in it)."""
+    found: List[str] = []
+    if isinstance(config, dict):
+        for key, value in config.items():
+            if key in SECRET_KEYS and isinstance(value, str) and len(value) >= 6:
+                found.append(value)
+            else:
+                found += secrets_of(value)
+    return found
+
+
+def scan_for_secrets(config: Any, *outputs: str) -> None:
+    """Queues a run's stdout and stderr to be searched for its config's secrets (integration_tests/conftest.py)."""
+    _scanned.append((secrets_of(config), "\n".join(outputs)))
+
+
+def leaked_secrets() -> List[str]:
+    """Where a queued run printed a secret of its config; empties the queue. Returns (secret prefix, context)."""
+    leaks = []
+    for secrets, output in _scanned:
+        for secret in secrets:
+            at = output.find(secret)
+            if at >= 0:
+                leaks.append(f"{secret[:3]}... printed: {output[max(at - 80, 0): at].strip()!r}")
+    _scanned.clear()
+    return leaks
+
+
 @dataclass
 class Run:
     returncode: int
@@ -124,7 +157,7 @@ def command_args(command: str, work: Workdir, config: Any, catalog_: Any = None,
     return args
 
 
-def run(command: str, config: Any, catalog_: Any = None, state: Any = None, timeout: float = 300) -> Run:
+def run(command: str, config: Any, catalog_: Any = None, state: Any = None, timeout: float = 300, env: Optional[Dict[str, str]] = None) -> Run:
     work = Workdir()
     try:
         result = subprocess.run(
@@ -132,8 +165,9 @@ def run(command: str, config: Any, catalog_: Any = None, state: Any = None, time
             capture_output=True,
             text=True,
             timeout=timeout,
-            env={**os.environ, "PYTHONUNBUFFERED": "1", **LOOPBACK_ONLY},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **LOOPBACK_ONLY, **(env or {})},
         )
     finally:
         work.cleanup()
+    scan_for_secrets(config, result.stdout, result.stderr)
     return Run.parse(result.returncode, result.stdout, result.stderr)

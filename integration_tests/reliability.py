@@ -19,7 +19,6 @@ import platform
 import subprocess
 import sys
 import time
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +36,7 @@ from integration_tests.connector import (  # noqa: E402
     command_args,
     comparable_state,
     sample_config,
+    scan_for_secrets,
 )
 from integration_tests.fake_twilio import Dataset, FakeTwilio, Faults  # noqa: E402
 from integration_tests.fake_twilio.dataset import default_anchor  # noqa: E402
@@ -177,6 +177,7 @@ def run_scenario(scenario: Scenario, timeout: float = 900) -> Outcome:
             env={**os.environ, "PYTHONUNBUFFERED": "1", **LOOPBACK_ONLY},
         )
         wall = time.monotonic() - started
+        scan_for_secrets(config, result.stdout, result.stderr)
         stats = fake.stats.as_dict()
     finally:
         work.cleanup()

@@ -16,7 +16,7 @@ from typing import List
 
 import pytest
 
-from integration_tests.connector import COMMAND, LOOPBACK_ONLY, Run, Workdir, catalog, run, sample_config
+from integration_tests.connector import COMMAND, LOOPBACK_ONLY, Run, Workdir, catalog, run, sample_config, scan_for_secrets
 from integration_tests.fake_twilio import Dataset
 
 IMAGE = os.environ.get("SOURCE_TWILIO_IMAGE", "source-twilio:dev")
@@ -61,6 +61,7 @@ def docker_run(command: str, config=None, catalog_=None, timeout: float = 300) -
         result = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
     finally:
         work.cleanup()
+    scan_for_secrets(config, result.stdout, result.stderr)
     return Run.parse(result.returncode, result.stdout, result.stderr)
 
 

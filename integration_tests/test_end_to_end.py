@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import subprocess
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import pytest
 from jsonschema import Draft7Validator, FormatChecker
 
 from integration_tests.connector import (
-    LOOPBACK_ONLY,
-    Run,
-    Workdir,
     catalog,
-    command_args,
-    final_state,
     run,
     sample_config,
     stream_state,
@@ -110,49 +101,6 @@ class TestIncremental:
         assert stream_state(second.final_state(), "conferences")["date_updated"] == max(
             _iso(c.date_updated) for c in dataset.all_conferences()
         )
-
-
-class TestInterruption:
-    def test_given_a_read_killed_mid_way_when_run_again_from_its_last_state_then_nothing_is_lost(self, start_fake):
-        dataset = Dataset(conferences=400, seed=9)
-        fake = start_fake(dataset, latency=0.04)
-        config = sample_config(fake.base_url, num_workers=2)
-        work = Workdir()
-        try:
-            process = subprocess.Popen(
-                command_args("read", work, config, catalog(BOTH)),
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                text=True,
-                env={**os.environ, **LOOPBACK_ONLY},
-            )
-            before_kill = []
-            for line in process.stdout:
-                if line.startswith("{"):
-                    before_kill.append(json.loads(line))
-                    states = [m for m in before_kill if m["type"] == "STATE"]
-                    if len(states) >= 5:
-                        os.kill(process.pid, signal.SIGKILL)
-                        break
-            process.wait(timeout=30)
-            rest = process.stdout.read()
-            before_kill += [json.loads(line) for line in rest.splitlines() if line.startswith("{")]
-        finally:
-            work.cleanup()
-        killed = Run.parse(process.returncode, "", "")
-        killed.messages = before_kill
-        assert process.returncode == -signal.SIGKILL
-        assert len(killed.records("conferences")) < len(dataset.all_conferences()), "killed before the end"
-
-        resumed = run("read", config, catalog(BOTH), final_state(before_kill))
-
-        assert resumed.returncode == 0, resumed.stderr[-2000:]
-        seen = {c["sid"] for c in killed.records("conferences")} | {c["sid"] for c in resumed.records("conferences")}
-        assert seen == {c.sid for c in dataset.all_conferences()}
-        assert {(p["conference_sid"], p["call_sid"]) for p in resumed.records("conference_participants")} == {
-            (p.conference_sid, p.call_sid) for p in dataset.iter_participants()
-        }
-        assert stream_state(resumed.final_state(), "conferences")["date_updated"] == max(_iso(c.date_updated) for c in dataset.all_conferences())
 
 
 class TestBadCredentials:

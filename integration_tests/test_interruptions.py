@@ -15,7 +15,18 @@ from typing import Any, Callable, Dict, List, Optional, Set
 
 import pytest
 
-from integration_tests.connector import LOOPBACK_ONLY, Run, Workdir, catalog, command_args, comparable_state, final_state, run, sample_config
+from integration_tests.connector import (
+    LOOPBACK_ONLY,
+    Run,
+    Workdir,
+    catalog,
+    command_args,
+    comparable_state,
+    final_state,
+    run,
+    sample_config,
+    scan_for_secrets,
+)
 from integration_tests.fake_twilio import Dataset, FakeTwilio
 from integration_tests.fake_twilio.dataset import default_anchor
 from integration_tests.fake_twilio.server import RequestRecord
@@ -73,10 +84,11 @@ class Killer:
         self.fake.on_request = hook
         work = Workdir()
         try:
+            stderr = open(work.path / "stderr.txt", "w+")
             self.process = subprocess.Popen(
                 command_args("read", work, self.config, catalog(STREAMS)),
                 stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
+                stderr=stderr,
                 text=True,
                 env={**os.environ, "PYTHONUNBUFFERED": "1", **LOOPBACK_ONLY},
             )
@@ -90,6 +102,9 @@ class Killer:
                 if on_message(message, self.messages):
                     self.kill()
             self.process.wait(timeout=60)
+            stderr.seek(0)
+            scan_for_secrets(self.config, json.dumps(self.messages), stderr.read())
+            stderr.close()
         finally:
             self.fake.on_request = None
             work.cleanup()
