@@ -196,8 +196,8 @@ def run_all(parallel: bool = False) -> List[Outcome]:
 def table(outcomes: List[Outcome]) -> str:
     clean = outcomes[0]
     rows = [
-        "| scenario | faults injected | requests | wall (s) | exit | records | missing | duplicated | state as clean | outcome |",
-        "|---|---|--:|--:|--:|--:|--:|--:|---|---|",
+        "| scenario | faults injected | requests | retries | wall (s) | exit | records | missing | duplicated | state as clean | outcome |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|---|---|",
     ]
     for o in outcomes:
         faults = ", ".join(f"{n} × {k}" for k, n in sorted(o.faults.items())) or "none"
@@ -211,7 +211,7 @@ def table(outcomes: List[Outcome]) -> str:
             missing = f"{o.missing(clean, others)} in other streams"
             outcome = f"failed clearly ({', '.join(o.failed_streams()) or 'no stream named'}): “{_short(o.error_message())}”"
         rows.append(
-            f"| {o.scenario.name} | {faults} | {o.requests} | {o.wall_s:.1f} | {o.run.returncode} | {o.records()} | "
+            f"| {o.scenario.name} | {faults} | {o.requests} | {o.requests - clean.requests} | {o.wall_s:.1f} | {o.run.returncode} | {o.records()} | "
             f"{missing} | {o.duplicated()} | {same_state} | {outcome} |"
         )
     return "\n".join(rows)
@@ -240,7 +240,7 @@ with the default config (10 workers). The faults:
 
 "missing" counts records of the clean read that the scenario's read did not emit; "duplicated" counts
 records emitted twice within the read; "state as clean" compares the final STATE of every stream with the
-clean read's (the duration of the sync that the CDK saves beside a global cursor aside). Requests include the retried ones: the difference with the clean read is what the faults cost.
+clean read's (the duration of the sync that the CDK saves beside a global cursor aside). Requests include the retried ones; "retries" is the difference with the clean read: what the faults cost.
 
 {table(outcomes)}
 
