@@ -93,3 +93,25 @@ class TestIntegrationFiles:
         assert invalid["credentials"]["auth_token"] != sample["credentials"]["auth_token"]
         assert invalid["account_sid"] != sample["account_sid"]
         assert set(sample) <= set(connection_specification()["properties"])
+
+
+def test_given_the_package_when_its_imports_are_listed_then_each_third_party_one_is_a_declared_dependency():
+    import ast
+    import sys
+    from importlib.metadata import packages_distributions
+
+    block = re.search(r"^dependencies = \[(.*?)^\]", (ROOT / "pyproject.toml").read_text(), re.M | re.S).group(1)
+    declared = {name.lower().replace("_", "-") for name in re.findall(r'^\s*"([A-Za-z0-9_.-]+)', block, re.M)}
+    imported = set()
+    for path in (ROOT / "source_twilio").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    third_party = imported - set(sys.stdlib_module_names) - {"source_twilio", "__future__"}
+    distributions = packages_distributions()
+
+    undeclared = {m for m in third_party if not {d.lower().replace("_", "-") for d in distributions.get(m, [m])} & declared}
+    assert third_party >= {"airbyte_cdk", "requests", "ijson", "orjson", "yaml", "jsonschema"}
+    assert undeclared == set()
