@@ -278,6 +278,9 @@ class TwilioErrorHandler(DefaultErrorHandler):
 
     - A 2xx whose body is not a JSON object, such as a proxy's HTML page (`<html><body>...`) or a body cut off
       mid-way (`{"conferences": [{"sid": "CF...`), is retried like a 5xx instead of failing in the decoder.
+      The test looks at the first and last bytes only (a full parse per page would undo the streamed decoding),
+      so a body cut off exactly after a `}` still reaches the decoder, which then fails the stream with its
+      parse error. A transfer that ends before its Content-Length is a dropped connection to requests, retried.
     - A TLS certificate that does not verify (requests' SSLError) ends the sync at once as a config error,
       naming the host, instead of being retried as a dropped connection: the certificate will not change.
     - `warning` is logged once per sync, as a WARN, the first time a response is ignored: Voice Insights

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import logging
 import sys
@@ -58,8 +59,14 @@ class SourceTwilio(YamlDeclarativeSource):
         return super().check(logger, config)
 
 
+@functools.lru_cache(maxsize=1)
+def _spec() -> Mapping[str, Any]:
+    """The manifest's `spec`, parsed once per process (the checks below read it several times per command)."""
+    return yaml.safe_load(MANIFEST_PATH.read_text())["spec"]
+
+
 def connection_specification() -> Mapping[str, Any]:
-    return yaml.safe_load(MANIFEST_PATH.read_text())["spec"]["connection_specification"]
+    return copy.deepcopy(_spec()["connection_specification"])
 
 
 def _print(message: AirbyteMessage) -> None:
@@ -95,7 +102,7 @@ def _read_json_file(path: str, what: str) -> Any:
 def normalized_config(raw: Mapping[str, Any]) -> Mapping[str, Any]:
     """The config as the streams will see it: the spec's migrations (old top-level `auth_token`) and
     transformations (default URLs) applied to a copy, as the CDK applies them when it builds the source."""
-    spec = ModelToComponentFactory().create_component(SpecModel, yaml.safe_load(MANIFEST_PATH.read_text())["spec"], {})
+    spec = ModelToComponentFactory().create_component(SpecModel, copy.deepcopy(_spec()), {})
     config = copy.deepcopy(dict(raw))
     spec.migrate_config(config)
     spec.transform_config(config)
