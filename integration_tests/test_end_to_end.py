@@ -19,14 +19,12 @@ from integration_tests.connector import (
 from integration_tests.expected_records import PATH as EXPECTED_RECORDS
 from integration_tests.expected_records import read_snapshot
 from integration_tests.fake_twilio import Dataset
+from integration_tests.fake_twilio.dataset import iso
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "source_twilio" / "schemas"
 ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 BOTH = ["conferences", "conference_participants"]
 
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _assert_valid_records(stream: str, records: list) -> None:
@@ -51,7 +49,7 @@ class TestFullRefresh:
             (p.conference_sid, p.call_sid) for p in dataset.iter_participants(live_only=True)
         )
         by_sid = {c.sid: c for c in dataset.all_conferences()}
-        assert all(c["date_updated"] == _iso(by_sid[c["sid"]].date_updated) for c in conferences)
+        assert all(c["date_updated"] == iso(by_sid[c["sid"]].date_updated) for c in conferences)
         _assert_valid_records("conferences", conferences)
         _assert_valid_records("conference_participants", participants)
         assert fake.stats.statuses.keys() == {200}
@@ -61,7 +59,7 @@ class TestFullRefresh:
         fake = start_fake(dataset)
         start = dataset.anchor - timedelta(days=45)
 
-        result = run("read", sample_config(fake.base_url, start_date=_iso(start)), catalog(["conferences"], incremental=False))
+        result = run("read", sample_config(fake.base_url, start_date=iso(start)), catalog(["conferences"], incremental=False))
 
         assert sorted(c["sid"] for c in result.records("conferences")) == sorted(
             c.sid for c in dataset.all_conferences() if c.date_updated >= start
@@ -99,7 +97,7 @@ class TestIncremental:
         record_property("unchanged_conferences_reread", len(reread))
         print(f"\nincremental: {len(changed)} changed or new conferences read again, {len(reread)} unchanged re-read (lookback 60 min)")
         assert stream_state(second.final_state(), "conferences")["date_updated"] == max(
-            _iso(c.date_updated) for c in dataset.all_conferences()
+            iso(c.date_updated) for c in dataset.all_conferences()
         )
 
 

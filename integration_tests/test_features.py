@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import timezone
 
 from integration_tests.connector import catalog, run, sample_config, stream_state
 from integration_tests.fake_twilio import Dataset
+from integration_tests.fake_twilio.dataset import iso
 
 INSIGHTS = ["conference_summaries", "conference_participant_summaries"]
 ALL = ["conferences", "conference_participants", *INSIGHTS]
 
-
-def _iso(moment) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class TestVoiceInsights:
@@ -101,7 +98,7 @@ class TestSubaccounts:
         second = run("read", config, catalog(["conferences"]), first.final_state())
 
         after = {s["partition"]["account_sid"]: s["cursor"] for s in stream_state(second.final_state(), "conferences")["states"]}
-        assert after[sub]["date_updated"] == max(_iso(c.date_updated) for c in dataset.all_conferences(sub))
+        assert after[sub]["date_updated"] == max(iso(c.date_updated) for c in dataset.all_conferences(sub))
         assert {a: after[a] for a in open_accounts - {sub}} == {a: states[a] for a in open_accounts - {sub}}
 
 

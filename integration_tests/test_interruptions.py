@@ -27,16 +27,10 @@ from integration_tests.connector import (
     sample_config,
     scan_for_secrets,
 )
-from integration_tests.fake_twilio import Dataset, FakeTwilio
-from integration_tests.fake_twilio.dataset import default_anchor
+from integration_tests.fake_twilio import FakeTwilio
 from integration_tests.fake_twilio.server import RequestRecord
 from integration_tests.reliability import PRIMARY_KEYS, STREAMS
-
-ANCHOR = default_anchor()
-
-
-def _dataset() -> Dataset:
-    return Dataset(conferences=240, seed=5, anchor=ANCHOR)
+from integration_tests.reliability import make_dataset as _dataset  # the fault scenarios' dataset, one "now" per run
 
 
 def _keys(messages: List[Dict[str, Any]], stream: str) -> Set[tuple]:

@@ -12,6 +12,7 @@ import pytest
 
 from integration_tests import reliability
 from integration_tests.connector import comparable_state
+from integration_tests.fake_twilio.dataset import iso
 from integration_tests.reliability import READ_TIMEOUT_S, SCENARIOS, STREAMS, Outcome
 
 RECOVERING = [s.name for s in SCENARIOS if s.expect == "complete" and s.name != "clean"]
@@ -86,5 +87,5 @@ def test_given_a_url_that_never_recovers_when_read_then_the_state_stays_before_w
 
     parent_cursor = failed_state["parent_state"]["conference_summaries"]["create_time"]
     assert parent_cursor < clean_state["parent_state"]["conference_summaries"]["create_time"]
-    assert parent_cursor <= stuck.date_created.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert parent_cursor <= iso(stuck.date_created)
     assert "state" not in failed_state or failed_state["state"]["join_time"] < clean_state["state"]["join_time"]
