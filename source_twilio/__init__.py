@@ -1,5 +1,1 @@
-"""Airbyte source for Twilio conferences, on the low-code CDK."""
-
-from source_twilio.source import SourceTwilio
-
-__all__ = ["SourceTwilio"]
+"""Airbyte source for Twilio conferences: manifest.yaml and components.py on the low-code CDK."""

@@ -1,290 +1,122 @@
-"""The few places where Twilio differs from what the low-code CDK does on its own.
+"""What Twilio does that no stock component of the low-code CDK covers.
 
-Each component is small, implements one CDK interface and names the quirk it handles.
+Airbyte's runner and Connector Builder load this file as `source_declarative_manifest.components`, and the
+source_twilio package registers it under that name too. It imports only airbyte_cdk, its dependencies and the stdlib.
 """
 
-import io
-import json
 import logging
-import pkgutil
 import random
-import re
 import threading
-from dataclasses import InitVar, dataclass, field
+from dataclasses import InitVar, dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, ClassVar, Dict, Iterator, List, Mapping, MutableMapping, Optional, Set, Tuple, Union
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from typing import Any, ClassVar, Iterable, List, Mapping, Optional, Set, Union
+from urllib.parse import urljoin, urlsplit
 
-import ijson
-import orjson
 import requests
 from airbyte_cdk.models import FailureType
-from airbyte_cdk.sources.declarative.decoders import JsonDecoder
-from airbyte_cdk.sources.declarative.interpolation.interpolated_string import InterpolatedString
-from airbyte_cdk.sources.declarative.requesters.error_handlers.backoff_strategy import (
-    BackoffStrategy,
-)
-from airbyte_cdk.sources.declarative.requesters.error_handlers.default_error_handler import (
-    DefaultErrorHandler,
-)
-from airbyte_cdk.sources.declarative.requesters.paginators.strategies.pagination_strategy import (
-    PaginationStrategy,
-)
+from airbyte_cdk.sources.declarative.interpolation import InterpolatedBoolean, InterpolatedString
+from airbyte_cdk.sources.declarative.migrations.state_migration import StateMigration
+from airbyte_cdk.sources.declarative.partition_routers import PartitionRouter
+from airbyte_cdk.sources.declarative.requesters.error_handlers import DefaultErrorHandler
+from airbyte_cdk.sources.declarative.requesters.error_handlers.backoff_strategy import BackoffStrategy
+from airbyte_cdk.sources.declarative.requesters.paginators.strategies import CursorPaginationStrategy
 from airbyte_cdk.sources.declarative.transformations import RecordTransformation
+from airbyte_cdk.sources.declarative.validators.validation_strategy import ValidationStrategy
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
-from airbyte_cdk.sources.types import Config, Record, StreamSlice, StreamState
+from airbyte_cdk.sources.types import Config, StreamSlice
 from airbyte_cdk.utils import AirbyteTracedException
-from airbyte_cdk.utils.datetime_helpers import ab_datetime_parse as str_to_datetime
 
 LOGGER = logging.getLogger("airbyte")
-ISO_8601_UTC = "%Y-%m-%dT%H:%M:%SZ"
-RFC_2822_EXAMPLE = "Fri, 11 Dec 2020 04:28:40 +0000"
-_MONTHS = {
-    name: f"{number:02d}"
-    for number, name in enumerate(
-        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
-    )
-}
+ISO_8601 = "%Y-%m-%dT%H:%M:%SZ"
+_MONTHS = {m: f"{n:02d}" for n, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
 
 
 def rfc2822_to_iso(value: Any) -> Any:
-    """`"Fri, 11 Dec 2020 04:28:40 +0000"` -> `"2020-12-11T04:28:40Z"`; any offset is converted to UTC.
-
-    Twilio's 2010 API sends every date in RFC 2822 (`date_created`, `date_updated`, ...). Values that are not
-    RFC 2822 (already ISO 8601, null, empty) are returned unchanged, so the function is safe on any field.
-    """
+    """`"Fri, 11 Dec 2020 04:28:40 +0000"` -> `"2020-12-11T04:28:40Z"`, any offset converted to UTC; other values as is."""
     if not isinstance(value, str) or "," not in value:
         return value
-    # Fast path for what Twilio sends: "Ddd, DD Mon YYYY HH:MM:SS +0000" (31 characters).
-    if len(value) == 31 and value.endswith(" +0000") and value[3:5] == ", ":
-        month = _MONTHS.get(value[8:11])
-        if month and value[7] == " " and value[11] == " " and value[16] == " ":
-            return f"{value[12:16]}-{month}-{value[5:7]}T{value[17:25]}Z"
+    if len(value) == 31 and value.endswith(" +0000") and value[3:5] == ", " and value[8:11] in _MONTHS:
+        return f"{value[12:16]}-{_MONTHS[value[8:11]]}-{value[5:7]}T{value[17:25]}Z"  # what Twilio sends
     try:
         parsed = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return value
-    if parsed.tzinfo is None:  # "-0000" means UTC with no zone information (RFC 2822, 3.3)
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc).strftime(ISO_8601_UTC)
-
-
-def date_time_paths(schema: Mapping[str, Any]) -> List[Tuple[str, ...]]:
-    """Every path to a `format: date-time` property of a JSON schema, nested objects included."""
-    paths: List[Tuple[str, ...]] = []
-
-    def walk(properties: Mapping[str, Any], prefix: Tuple[str, ...]) -> None:
-        for name, prop in properties.items():
-            if prop.get("format") == "date-time":
-                paths.append(prefix + (name,))
-            elif isinstance(prop.get("properties"), Mapping):
-                walk(prop["properties"], prefix + (name,))
-
-    walk(schema.get("properties", {}), ())
-    return paths
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)  # "-0000": UTC, zone unknown
+    return parsed.astimezone(timezone.utc).strftime(ISO_8601)
 
 
 @dataclass
 class NormalizeTwilioDates(RecordTransformation):
-    """Rewrites every `format: date-time` field of the stream's schema from RFC 2822 to ISO 8601 UTC.
+    """Twilio's 2010 API writes dates in RFC 2822 (`"date_updated": "Thu, 30 Jul 2015 20:00:00 +0000"`): `fields` are
+    rewritten to ISO 8601 UTC (`"2015-07-30T20:00:00Z"`), before the record filter and the cursor compare them.
+    The stock AddFields with `format_datetime` would render a Jinja template per field of every record."""
 
-    `{"date_updated": "Thu, 30 Jul 2015 20:00:00 +0000"}` -> `{"date_updated": "2015-07-30T20:00:00Z"}`
-
-    It runs as a transformation, before the record filter and the cursor, so the exact-window filter and
-    the `date_updated` cursor compare ISO strings. The fields come from `schemas/<stream name>.json`.
-    """
-
+    fields: List[str]
     parameters: InitVar[Mapping[str, Any]]
-    schema_name: str = ""
-    _paths: List[Tuple[str, ...]] = field(init=False, repr=False, default_factory=list)
 
-    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
-        name = self.schema_name or parameters.get("schema_name") or parameters["name"]
-        raw = pkgutil.get_data(__package__ or "source_twilio", f"schemas/{name}.json")
-        if raw is None:
-            raise ValueError(f"No schema found for stream {name}")
-        self._paths = date_time_paths(json.loads(raw))
-
-    def transform(
-        self,
-        record: Dict[str, Any],
-        config: Optional[Config] = None,
-        stream_state: Optional[StreamState] = None,
-        stream_slice: Optional[StreamSlice] = None,
-    ) -> None:
-        for path in self._paths:
-            parent: Any = record
-            for key in path[:-1]:
-                parent = parent.get(key) if isinstance(parent, dict) else None
-            if isinstance(parent, dict) and path[-1] in parent:
-                parent[path[-1]] = rfc2822_to_iso(parent[path[-1]])
-
-
-def same_host_url(url_base: str, link: str) -> str:
-    """Joins a next-page link to the configured base URL, refusing any link to another host.
-
-    Twilio's 2010 API pages with a relative `next_page_uri`
-    (`/2010-04-01/Accounts/AC.../Conferences.json?PageSize=1000&Page=1&PageToken=PACF...`); Voice Insights
-    with an absolute `meta.next_page_url` on its own host. The request that follows carries the account's
-    credentials, so an absolute link to any other scheme, host or port is an error, never a request.
-    """
-    base = urlsplit(url_base)
-    target = urlsplit(link)
-    if target.scheme or target.netloc:
-        if (target.scheme, target.netloc.lower()) != (base.scheme, base.netloc.lower()):
-            raise AirbyteTracedException(
-                message=(
-                    f"Twilio returned a next-page link to another host ({target.scheme}://{target.netloc}); "
-                    f"the connector only sends credentials to {base.scheme}://{base.netloc} and stopped."
-                ),
-                internal_message=f"Refused next page link {link!r} outside of {url_base!r}",
-                failure_type=FailureType.system_error,
-            )
-        return link
-    if not link.startswith("/"):
-        raise AirbyteTracedException(
-            message="Twilio returned a next-page link that is not an absolute path; the connector stopped.",
-            internal_message=f"Refused next page link {link!r}",
-            failure_type=FailureType.system_error,
-        )
-    # Keep a path prefix of the base URL (a proxy at https://proxy.example/twilio) in front of the link.
-    return urljoin(url_base.rstrip("/") + "/", base.path.rstrip("/") + link)
-
-
-_NEXT_LINK = re.compile(rb'"next_page_ur[il]"\s*:\s*("(?:[^"\\]|\\.)*"|null)')
-
-
-def next_page_link(body: bytes) -> Optional[str]:
-    """`next_page_uri` (2010 API) or `meta.next_page_url` (Voice Insights) of a page, without parsing it again.
-
-    The CDK's decoder has already parsed the page for its records; a page holds up to 1000 of them, and a
-    second full parse per page costs as much memory again while the page is read. The key cannot occur
-    inside a JSON string (its quotes would be escaped) and no Twilio record has such a key, so there is one
-    match; anything else falls back to parsing the page.
-    """
-    matches = _NEXT_LINK.findall(body)
-    if len(matches) == 1:
-        return json.loads(matches[0])
-    page = orjson.loads(body)
-    meta = page.get("meta") if isinstance(page.get("meta"), dict) else {}
-    return page.get("next_page_uri") or meta.get("next_page_url")
+    def transform(self, record: Any, config: Any = None, stream_state: Any = None, stream_slice: Any = None) -> None:
+        for name in self.fields:
+            if name in record:
+                record[name] = rfc2822_to_iso(record[name])
 
 
 @dataclass
-class TwilioNextPage(PaginationStrategy):
-    """Follows Twilio's own next-page link until it is null, on the configured host only; then the next status.
+class TwilioNextPage(CursorPaginationStrategy):
+    """Twilio's next-page link as the next request's URL, on the configured host only.
 
-    The 2010 API: `{"conferences": [...], "next_page_uri": "/2010-04-01/...&PageToken=PA..."}` (relative);
-    Voice Insights: `{"meta": {"next_page_url": "https://insights.twilio.com/v1/Conferences?...PageToken=..."}}`.
-    The token is an absolute URL on `url_base`, used as the request path (`RequestPath`).
-
-    `statuses`: since 2026-09-30 Twilio's Conferences list returns only in-progress conferences when no
-    `Status` is given, and one `Status` per request ("to get both, make two separate requests"). With
-    `statuses: [completed, in-progress, init]` the first page asks for `Status=completed` (the requester's
-    `Status` parameter) and, when that list ends, this strategy continues with `Status=in-progress`, then
-    `Status=init`, so one date window is one partition and one cursor slice. Live statuses are skipped for
-    windows that ended more than `live_window_hours` ago: a conference lives at most as long as its longest call
-    (24 hours), so it cannot still be live with an older `date_updated`.
+    The 2010 API's `next_page_uri` is relative (`/2010-04-01/Accounts/AC.../Conferences.json?...&PageToken=PA...`)
+    and is joined to `url_base`, keeping a path prefix of it; Voice Insights' `meta.next_page_url` is absolute. The
+    request carries the account's credentials, so a link to another scheme, host or port fails the stream instead.
     """
 
-    config: Config
-    parameters: InitVar[Mapping[str, Any]]
-    url_base: Union[InterpolatedString, str] = ""
-    page_size: Optional[int] = None
-    statuses: Union[InterpolatedString, str, List[str], None] = None
-    live_window_hours: int = 48
+    url_base: str = ""
 
-    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
-        self._url_base = InterpolatedString.create(str(self.url_base), parameters=parameters)
-        self._statuses = (
-            InterpolatedString.create(self.statuses, parameters=parameters) if isinstance(self.statuses, str) else self.statuses
-        )
-        self._live_window = timedelta(hours=int(self.live_window_hours))
-
-    @property
-    def initial_token(self) -> Optional[Any]:
-        return None
-
-    def next_page_token(
-        self,
-        response: requests.Response,
-        last_page_size: int,
-        last_record: Optional[Record],
-        last_page_token_value: Optional[Any] = None,
-        page_size_override: Optional[int] = None,
-        stream_slice: Optional[StreamSlice] = None,
-    ) -> Optional[Any]:
-        link = next_page_link(response.content)
-        if link:
-            return same_host_url(str(self._url_base.eval(self.config)), link)
-        return self._next_status_url(response.request.url, stream_slice) if self._statuses else None
-
-    def _status_order(self) -> List[str]:
-        value = self._statuses.eval(self.config) if isinstance(self._statuses, InterpolatedString) else self._statuses
-        return list(value or [])
-
-    def _next_status_url(self, url: str, stream_slice: Optional[StreamSlice]) -> Optional[str]:
-        parts = urlsplit(url)
-        query = parse_qsl(parts.query, keep_blank_values=True)
-        order = self._status_order()
-        current = dict(query).get("Status")
-        if current not in order:
+    def next_page_token(self, response: requests.Response, *args: Any, **kwargs: Any) -> Optional[str]:
+        link = super().next_page_token(response, *args, **kwargs)
+        if not link:
             return None
-        following = order[order.index(current) + 1 :]
-        window_end = stream_slice.get("end_time") if stream_slice else None
-        if window_end and str_to_datetime(window_end) < datetime.now(timezone.utc) - self._live_window:
-            following = [status for status in following if status == "completed"]
-        if not following:
-            return None
-        kept = [(k, v) for k, v in query if k not in ("Page", "PageToken", "Status")]
-        return urlunsplit(parts._replace(query=urlencode(kept + [("Status", following[0])])))
-
-    def get_page_size(self) -> Optional[int]:
-        return int(self.page_size) if self.page_size else None
+        base, target = urlsplit(str(InterpolatedString.create(self.url_base, parameters={}).eval(self.config))), urlsplit(link)
+        if target.scheme or target.netloc:
+            if (target.scheme, target.netloc.lower()) == (base.scheme, base.netloc.lower()):
+                return str(link)
+            raise AirbyteTracedException(
+                message=f"Twilio returned a next-page link to another host ({target.scheme}://{target.netloc}); the "
+                f"connector only sends credentials to {base.scheme}://{base.netloc} and stopped.",
+                internal_message=f"Refused next page link {link!r}",
+                failure_type=FailureType.system_error,
+            )
+        if not str(link).startswith("/"):
+            raise AirbyteTracedException(message="Twilio returned a next-page link that is not an absolute path; the "
+                                         "connector stopped.", internal_message=f"Refused next page link {link!r}")
+        return urljoin(f"{base.scheme}://{base.netloc}", base.path.rstrip("/") + str(link))
 
 
 @dataclass
 class CappedExponentialBackoff(BackoffStrategy):
-    """`factor * 2 ** attempt` seconds with full jitter, never more than `max_seconds`.
-
-    Used when a 429 (Twilio error 20429: too many concurrent requests) or a 5xx comes without a `Retry-After`
-    header: Twilio documents none, so the client backs off on its own. The CDK's ExponentialBackoffStrategy
-    has no cap, which makes the tenth retry of a 429 storm wait over an hour.
-    """
+    """Twilio documents no Retry-After on 429 (error 20429, too many concurrent requests) or 5xx: wait
+    `factor * 2 ** attempt` seconds, half of it random, never more than `max_seconds`. The stock
+    ExponentialBackoffStrategy has no cap: its tenth retry of a 429 storm waits over an hour."""
 
     config: Config
     parameters: InitVar[Mapping[str, Any]]
     factor: float = 1.0
-    max_seconds: float = 30.0
+    max_seconds: Union[float, str] = 30.0
 
-    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
-        self.factor = float(self.factor)
-        self.max_seconds = float(self.max_seconds)
-
-    def backoff_time(
-        self,
-        response_or_exception: Optional[Union[requests.Response, requests.RequestException]],
-        attempt_count: int,
-    ) -> Optional[float]:
-        ceiling = min(self.max_seconds, self.factor * 2 ** max(attempt_count - 1, 0))
-        # Half fixed, half random: concurrent workers that hit the limit together do not retry together.
-        return ceiling / 2 + random.uniform(0, ceiling / 2)
+    def backoff_time(self, response_or_exception: Any, attempt_count: int) -> Optional[float]:
+        ceiling = min(float(self.max_seconds), float(self.factor) * 2 ** max(attempt_count - 1, 0))
+        return ceiling / 2 + random.uniform(0, ceiling / 2)  # workers that hit the limit together retry apart
 
 
 @dataclass
 class TwilioErrorHandler(DefaultErrorHandler):
-    """The CDK's DefaultErrorHandler, plus three things HTTP status codes do not say about Twilio's answers.
+    """The stock DefaultErrorHandler, plus three things status codes do not say about Twilio's answers:
 
-    - A 2xx whose body is not a JSON object, such as a proxy's HTML page (`<html><body>...`) or a body cut off
-      mid-way (`{"conferences": [{"sid": "CF...`), is retried like a 5xx instead of failing in the decoder.
-      The test looks at the first and last bytes only (a full parse per page would undo the streamed decoding),
-      so a body cut off exactly after a `}` still reaches the decoder, which then fails the stream with its
-      parse error. A transfer that ends before its Content-Length is a dropped connection to requests, retried.
-    - A TLS certificate that does not verify (requests' SSLError) ends the sync at once as a config error,
-      naming the host, instead of being retried as a dropped connection: the certificate will not change.
-    - `warning` is logged once per sync, as a WARN, the first time a response is ignored: Voice Insights
-      answers 403 on an account without Advanced Features, and every Insights request gets that answer.
+    - a 2xx whose body is not a JSON object (a proxy's `<html>` page, a body cut off mid-way) is retried like a 5xx;
+      only the first and last bytes are looked at, so a body cut off right after a `}` reaches the JSON decoder;
+    - a TLS certificate that does not verify ends the sync as a config error naming the host, with no retry;
+    - `warning` is logged once per sync the first time a response is ignored (Voice Insights answers 403 to every
+      request of an account without Advanced Features).
     """
 
     warning: str = ""
@@ -293,63 +125,102 @@ class TwilioErrorHandler(DefaultErrorHandler):
 
     def interpret_response(self, response_or_exception: Optional[Union[requests.Response, Exception]]) -> ErrorResolution:
         if isinstance(response_or_exception, requests.exceptions.SSLError):
-            host = urlsplit(response_or_exception.request.url).netloc if response_or_exception.request else "the host"
-            return ErrorResolution(
-                response_action=ResponseAction.FAIL,
-                failure_type=FailureType.config_error,
-                error_message=f"The TLS certificate of {host} could not be verified, so no credentials were sent to it. "
-                "Check the base URL; the connector always verifies certificates.",
-            )
-        if isinstance(response_or_exception, requests.Response) and response_or_exception.ok and not _is_json_object(response_or_exception):
-            return ErrorResolution(
-                response_action=ResponseAction.RETRY,
-                failure_type=FailureType.transient_error,
-                error_message=(
-                    f"Twilio answered {response_or_exception.status_code} with a body that is not JSON "
-                    f"({response_or_exception.headers.get('Content-Type', 'no content type')}), as a proxy's error page "
-                    "or a cut-off response would be; retrying."
-                ),
-            )
+            request = response_or_exception.request
+            host = urlsplit(request.url).netloc if request is not None else "the host"
+            return ErrorResolution(ResponseAction.FAIL, FailureType.config_error, f"The TLS certificate of {host} could "
+                                   "not be verified, so no credentials were sent to it. Check the base URL; the "
+                                   "connector always verifies certificates.")
+        if isinstance(response_or_exception, requests.Response) and response_or_exception.ok:
+            body = response_or_exception.content
+            if body[:64].lstrip()[:1] != b"{" or body[-64:].rstrip()[-1:] != b"}":
+                kind = response_or_exception.headers.get("Content-Type", "no content type")
+                return ErrorResolution(ResponseAction.RETRY, FailureType.transient_error, f"Twilio answered "
+                                       f"{response_or_exception.status_code} with a body that is not JSON ({kind}), as "
+                                       "a proxy's error page or a cut-off response would be; retrying.")
         resolution = super().interpret_response(response_or_exception)
         if resolution.response_action == ResponseAction.IGNORE and self.warning:
             with self._lock:
-                first = self.warning not in self._given
-                self._given.add(self.warning)
+                first, _ = self.warning not in self._given, self._given.add(self.warning)
             if first:
                 LOGGER.warning(" ".join(self.warning.split()))
         return resolution
 
 
-def _is_json_object(response: requests.Response) -> bool:
-    """Cheap, without parsing: the body starts with `{` and ends with `}` (an HTML page or a cut-off body does not).
+@dataclass
+class TwilioAccounts(PartitionRouter):
+    """One partition per Twilio account, `{"account_sid": ..., "parent_slice": {}}`: the configured account, with no
+    request; or with `include_subaccounts`, the accounts that `subaccounts` (a SubstreamPartitionRouter over
+    `GET /2010-04-01/Accounts.json`) reads. Twilio lets only the main account's Auth Token or a Main API key list
+    accounts, so a single account is never listed, and no stream needs a second definition for subaccounts."""
 
-    The Content-Type is not required: Twilio sends `application/json`, but a body is what the decoder reads.
-    """
-    body = response.content
-    return body[:64].lstrip()[:1] == b"{" and body[-64:].rstrip()[-1:] == b"}"
+    subaccounts: PartitionRouter
+    config: Config
+    parameters: InitVar[Mapping[str, Any]]
+
+    def stream_slices(self) -> Iterable[StreamSlice]:
+        if self.config.get("include_subaccounts"):
+            yield from self.subaccounts.stream_slices()
+        else:
+            yield StreamSlice(partition={"account_sid": self.config["account_sid"], "parent_slice": {}}, cursor_slice={})
+
+    def get_stream_state(self) -> None:
+        return None
+
+    def get_request_params(self, **kwargs: Any) -> Mapping[str, Any]:
+        return {}
+
+    get_request_headers = get_request_body_data = get_request_body_json = get_request_params
 
 
 @dataclass
-class TwilioRecordsDecoder(JsonDecoder):
-    """Yields the records of a page one by one (ijson) instead of parsing the whole page at once.
+class StatusCursors(StateMigration):
+    """Conferences are read per account and per Twilio `Status`, each partition with its cursor on `date_updated`.
 
-    A page is `{"conferences": [<up to 1000 records>], "next_page_uri": ...}` (or `participants`, and Insights'
-    `meta`). Parsed whole, every page read concurrently holds all its records in memory until the last one is
-    emitted; streamed, it holds one: the connector's peak memory stays flat as pages fill up. The records'
-    key comes from the stream's `records_key` parameter; the extractor then takes each yielded record as is.
-    It is a JsonDecoder to the CDK, which only lets JSON decoders sit beside a paginator; the next-page link is
-    read from the raw page by TwilioNextPage, not through this decoder.
+    - A live conference (`init`, `in-progress`) is at most a day old, but an empty partition keeps its cursor at the
+      start date and would ask Twilio for every window since then on every sync: the live statuses' cursors of the
+      configured account start no earlier than `live_hours` ago.
+    - 0.1.0 read every status in one partition per account (`{"account_sid", "parent_slice"}`): such a cursor is
+      copied to each status partition of its account, so nothing is read again and nothing is skipped. A single
+      cursor for every partition (0.1.0 without subaccounts) is kept as the cursor of the partitions it has no entry for.
     """
 
+    statuses: Union[str, List[str]]
+    config: Config
     parameters: InitVar[Mapping[str, Any]]
-    records_key: str = ""
+    live_hours: int = 48
 
-    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
-        super().__init__(parameters)
-        self._items = f"{self.records_key or parameters['records_key']}.item"
+    def should_migrate(self, stream_state: Mapping[str, Any]) -> bool:
+        return True
 
-    def is_stream_response(self) -> bool:
-        return False
+    def migrate(self, stream_state: Mapping[str, Any]) -> Mapping[str, Any]:
+        statuses = InterpolatedString.create(self.statuses, parameters={}).eval(self.config) if isinstance(self.statuses, str) else self.statuses
+        state = dict(stream_state) if "states" in stream_state or not stream_state else {"state": dict(stream_state)}
+        entries = {}
+        for entry in state.get("states", []):
+            for status in [entry["partition"]["status"]] if "status" in entry["partition"] else statuses:
+                entries[(entry["partition"]["account_sid"], status)] = {"partition": {**entry["partition"], "status": status}, "cursor": entry["cursor"]}
+        floor = max(self.config["start_date"], (datetime.now(timezone.utc) - timedelta(hours=self.live_hours)).strftime(ISO_8601))
+        for status in set(statuses) - {"completed"}:
+            entries.setdefault((self.config["account_sid"], status), {"partition": {"account_sid": self.config["account_sid"], "parent_slice": {}, "status": status}, "cursor": {}})
+        for (_, status), entry in entries.items():
+            if status != "completed":
+                entry["cursor"] = {"date_updated": max(floor, entry["cursor"].get("date_updated", ""))}
+        return {**state, "states": list(entries.values())}
 
-    def decode(self, response: requests.Response) -> Iterator[MutableMapping[str, Any]]:
-        yield from ijson.items(io.BytesIO(response.content), self._items, use_float=True)
+
+@dataclass
+class ConfigRule(ValidationStrategy):
+    """A config value the spec's JSON schema could check only with messages that name no field (`'abc' does not match
+    '^AC[0-9a-fA-F]{32}$'`), or that repeat a secret: `condition` (Jinja, on `value`), else the plain `message`."""
+
+    condition: str
+    message: str
+
+    def validate(self, value: Any) -> None:
+        try:
+            valid = InterpolatedBoolean(condition=self.condition, parameters={}).eval({}, value=value)
+        except Exception:  # a value the condition cannot even be evaluated on (a date that does not exist)
+            valid = False
+        if not valid:
+            raise AirbyteTracedException(message=self.message, internal_message=self.message,
+                                         failure_type=FailureType.config_error)

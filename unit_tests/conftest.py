@@ -9,7 +9,7 @@ from airbyte_cdk.sources.streams.http import rate_limiting
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
 from airbyte_cdk.test.mock_http import HttpMocker
 
-from source_twilio import SourceTwilio
+from source_twilio.source import source
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def read_source(
     state: Optional[List[AirbyteStateMessage]] = None,
     expecting_exception: bool = False,
 ) -> EntrypointOutput:
-    return read(SourceTwilio(catalog, config, state), config, catalog, state, expecting_exception)
+    return read(source(catalog, config, state), config, catalog, state, expecting_exception)
 
 
 def records_of(output: EntrypointOutput, stream: str) -> List[dict[str, Any]]:
