@@ -59,9 +59,15 @@ def secrets_of(config: Any) -> List[str]:
     return found
 
 
-def scan_for_secrets(config: Any, *outputs: str) -> None:
-    """Queues a run's stdout and stderr to be searched for its config's secrets (integration_tests/conftest.py)."""
-    _scanned.append((secrets_of(config), "\n".join(outputs)))
+def without_control_messages(stdout: str) -> str:
+    """stdout less the CONTROL messages that hand a migrated config back to the platform, which must carry its
+    secrets so that the platform can save it (the CDK's config migration): the one place a secret may appear."""
+    return "\n".join(line for line in stdout.splitlines() if not line.startswith('{"type":"CONTROL"'))
+
+
+def scan_for_secrets(config: Any, stdout: str, stderr: str) -> None:
+    """Queues a run's output to be searched for its config's secrets (integration_tests/conftest.py)."""
+    _scanned.append((secrets_of(config), without_control_messages(stdout) + "\n" + stderr))
 
 
 def leaked_secrets() -> List[str]:
@@ -117,19 +123,30 @@ def final_state(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
 
 
 def comparable_state(states: List[Dict[str, Any]]) -> Dict[str, Any]:
-    """Each stream's final state without what measures the sync rather than its position: the CDK's
-    per-partition cursor saves the duration of the sync as `lookback_window` (seconds) beside its global cursor."""
+    """Each stream's final state without what measures the sync rather than its position: the CDK's per-partition
+    cursor saves the duration of the sync as `lookback_window` (seconds) beside its cursors. Partitions are sorted."""
     by_stream = {}
     for state in states:
         body = dict(state["stream"]["stream_state"] or {})
-        if body.get("use_global_cursor"):
-            body.pop("lookback_window", None)
+        body.pop("lookback_window", None)
+        if isinstance(body.get("parent_state"), dict):
+            body["parent_state"] = {name: {k: v for k, v in parent.items() if k != "lookback_window"} for name, parent in body["parent_state"].items()}
+        if "states" in body:
+            body["states"] = sorted(body["states"], key=lambda entry: json.dumps(entry["partition"], sort_keys=True))
         by_stream[state["stream"]["stream_descriptor"]["name"]] = body
     return by_stream
 
 
 def stream_state(states: List[Dict[str, Any]], stream: str) -> Dict[str, Any]:
     return next(s["stream"]["stream_state"] for s in states if s["stream"]["stream_descriptor"]["name"] == stream)
+
+
+def conference_cursors(states: List[Dict[str, Any]]) -> Dict[tuple, str]:
+    """The conferences stream's cursor of each (account SID, Twilio Status) partition."""
+    return {
+        (entry["partition"]["account_sid"], entry["partition"]["status"]): entry["cursor"]["date_updated"]
+        for entry in stream_state(states, "conferences")["states"]
+    }
 
 
 class Workdir:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from integration_tests.connector import catalog, run, sample_config, stream_state
+from integration_tests.connector import catalog, conference_cursors, run, sample_config, without_control_messages
 from integration_tests.fake_twilio import Dataset
 from integration_tests.fake_twilio.dataset import iso
 
@@ -90,16 +90,17 @@ class TestSubaccounts:
             key = "sid" if stream == "conferences" else "conference_sid" if stream == "conference_summaries" else "call_sid"
             assert sorted(r[key] for r in first.records(stream)) == sorted(expected), stream
         assert {r["account_sid"] for stream in ALL for r in first.records(stream)} == open_accounts
-        states = {s["partition"]["account_sid"]: s["cursor"] for s in stream_state(first.final_state(), "conferences")["states"]}
-        assert set(states) == open_accounts
+        cursors = conference_cursors(first.final_state())
+        assert {account for account, _ in cursors} == open_accounts
 
         sub = sorted(open_accounts - {dataset.main_account.sid})[1]
         dataset.add_conferences(2, account_sid=sub)
         second = run("read", config, catalog(["conferences"]), first.final_state())
 
-        after = {s["partition"]["account_sid"]: s["cursor"] for s in stream_state(second.final_state(), "conferences")["states"]}
-        assert after[sub]["date_updated"] == max(iso(c.date_updated) for c in dataset.all_conferences(sub))
-        assert {a: after[a] for a in open_accounts - {sub}} == {a: states[a] for a in open_accounts - {sub}}
+        after = conference_cursors(second.final_state())
+        others = open_accounts - {sub}
+        assert after[(sub, "completed")] == max(iso(c.date_updated) for c in dataset.all_conferences(sub) if c.status == "completed")
+        assert {a: after[(a, "completed")] for a in others} == {a: cursors[(a, "completed")] for a in others}
 
 
 class TestCredentialsAndFilters:
@@ -122,7 +123,7 @@ class TestCredentialsAndFilters:
         assert key.secret not in with_key.stdout + with_key.stderr
         assert {r.username for r in fake.stats.log if r.username} == {dataset.main_account.sid, key.sid}
 
-    def test_given_an_old_config_with_a_top_level_token_when_read_then_it_works_without_echoing_the_token(self, start_fake):
+    def test_given_an_old_config_with_a_top_level_token_when_read_then_migrated_by_a_control_message(self, start_fake):
         dataset = Dataset(conferences=20, seed=36)
         fake = start_fake(dataset)
         config = sample_config(fake.base_url)
@@ -133,7 +134,10 @@ class TestCredentialsAndFilters:
 
         assert result.returncode == 0, result.stderr[-2000:]
         assert len(result.records("conferences")) == 20
-        assert token not in result.stdout + result.stderr
+        controls = [m["control"]["connectorConfig"]["config"] for m in result.of_type("CONTROL")]
+        assert len(controls) == 1, "the migrated config goes to the platform once, which saves it"
+        assert controls[0]["credentials"] == {"auth_type": "auth_token", "auth_token": token} and "auth_token" not in controls[0]
+        assert token not in without_control_messages(result.stdout) + result.stderr
 
     def test_given_status_and_name_filters_when_read_then_twilio_gets_them_as_query_parameters(self, start_fake):
         dataset = Dataset(conferences=120, seed=37)

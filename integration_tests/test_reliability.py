@@ -85,7 +85,11 @@ def test_given_a_url_that_never_recovers_when_read_then_the_state_stays_before_w
     clean_state = comparable_state(clean.run.final_state())["conference_participant_summaries"]
     stuck = reliability.make_dataset().all_conferences()[reliability.CONFERENCES // 2]
 
-    parent_cursor = failed_state["parent_state"]["conference_summaries"]["create_time"]
-    assert parent_cursor < clean_state["parent_state"]["conference_summaries"]["create_time"]
+    def summaries_cursor(state):  # conference_summaries keeps one cursor per account; here there is one account
+        [entry] = state["parent_state"]["conference_summaries"]["states"]
+        return entry["cursor"]["create_time"]
+
+    parent_cursor = summaries_cursor(failed_state)
+    assert parent_cursor < summaries_cursor(clean_state)
     assert parent_cursor <= iso(stuck.date_created)
     assert "state" not in failed_state or failed_state["state"]["join_time"] < clean_state["state"]["join_time"]

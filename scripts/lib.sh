@@ -20,3 +20,20 @@ ensure_venv() {
     echo "$want" > "$stamp"
   fi
 }
+
+# A venv with airbyte-cdk alone, as Airbyte's manifest-only runner and Connector Builder have it: the tests of
+# integration_tests/test_hosts.py run manifest.yaml and components.py there, where source_twilio cannot be imported.
+CDK_VENV="${CDK_VENV:-$PWD/.venv-cdk}"
+ensure_cdk_venv() {
+  local stamp="$CDK_VENV/.installed" want
+  want=$(grep -i '^airbyte-cdk==' constraints.txt | sha256sum | cut -c1-16)
+  if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then return; fi
+  echo "Installing airbyte-cdk alone into $CDK_VENV (about a minute)..." >&2
+  "$PYTHON" -m venv "$CDK_VENV"
+  if ! "$CDK_VENV/bin/python" -m pip install --quiet --disable-pip-version-check -c constraints.txt airbyte-cdk \
+       > "$CDK_VENV/install.log" 2>&1; then
+    cat "$CDK_VENV/install.log" >&2
+    return 1
+  fi
+  echo "$want" > "$stamp"
+}

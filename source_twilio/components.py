@@ -1,16 +1,14 @@
-"""What Twilio does that no stock component of the low-code CDK covers.
+"""What Twilio does that no stock component of the low-code CDK covers. Airbyte's runner and Connector Builder load
+this file as `source_declarative_manifest.components`, and the source_twilio package registers it under that name too.
+It imports only airbyte_cdk, its dependencies and the stdlib."""
 
-Airbyte's runner and Connector Builder load this file as `source_declarative_manifest.components`, and the
-source_twilio package registers it under that name too. It imports only airbyte_cdk, its dependencies and the stdlib.
-"""
-
+import functools
 import logging
 import random
-import threading
 from dataclasses import InitVar, dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, ClassVar, Iterable, List, Mapping, Optional, Set, Union
+from typing import Any, Iterable, List, Mapping, Optional, Union
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -42,8 +40,7 @@ def rfc2822_to_iso(value: Any) -> Any:
         parsed = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return value
-    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)  # "-0000": UTC, zone unknown
-    return parsed.astimezone(timezone.utc).strftime(ISO_8601)
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).astimezone(timezone.utc).strftime(ISO_8601)
 
 
 @dataclass
@@ -51,7 +48,6 @@ class NormalizeTwilioDates(RecordTransformation):
     """Twilio's 2010 API writes dates in RFC 2822 (`"date_updated": "Thu, 30 Jul 2015 20:00:00 +0000"`): `fields` are
     rewritten to ISO 8601 UTC (`"2015-07-30T20:00:00Z"`), before the record filter and the cursor compare them.
     The stock AddFields with `format_datetime` would render a Jinja template per field of every record."""
-
     fields: List[str]
     parameters: InitVar[Mapping[str, Any]]
 
@@ -63,33 +59,29 @@ class NormalizeTwilioDates(RecordTransformation):
 
 @dataclass
 class TwilioNextPage(CursorPaginationStrategy):
-    """Twilio's next-page link as the next request's URL, on the configured host only.
-
-    The 2010 API's `next_page_uri` is relative (`/2010-04-01/Accounts/AC.../Conferences.json?...&PageToken=PA...`)
-    and is joined to `url_base`, keeping a path prefix of it; Voice Insights' `meta.next_page_url` is absolute. The
-    request carries the account's credentials, so a link to another scheme, host or port fails the stream instead.
-    """
-
+    """Twilio's next-page link as the next request's URL, on the configured host only. The 2010 API's `next_page_uri` is
+    relative (`/2010-04-01/Accounts/AC.../Conferences.json?...&PageToken=PA...`) and joined to `url_base`, keeping its
+    path prefix; Voice Insights' `meta.next_page_url` is absolute. The request carries the account's credentials, so a
+    link to another scheme, host or port fails the stream instead."""
     url_base: str = ""
 
     def next_page_token(self, response: requests.Response, *args: Any, **kwargs: Any) -> Optional[str]:
-        link = super().next_page_token(response, *args, **kwargs)
+        link = str(super().next_page_token(response, *args, **kwargs) or "")
         if not link:
             return None
         base, target = urlsplit(str(InterpolatedString.create(self.url_base, parameters={}).eval(self.config))), urlsplit(link)
-        if target.scheme or target.netloc:
-            if (target.scheme, target.netloc.lower()) == (base.scheme, base.netloc.lower()):
-                return str(link)
-            raise AirbyteTracedException(
-                message=f"Twilio returned a next-page link to another host ({target.scheme}://{target.netloc}); the "
-                f"connector only sends credentials to {base.scheme}://{base.netloc} and stopped.",
-                internal_message=f"Refused next page link {link!r}",
-                failure_type=FailureType.system_error,
-            )
-        if not str(link).startswith("/"):
-            raise AirbyteTracedException(message="Twilio returned a next-page link that is not an absolute path; the "
-                                         "connector stopped.", internal_message=f"Refused next page link {link!r}")
-        return urljoin(f"{base.scheme}://{base.netloc}", base.path.rstrip("/") + str(link))
+        if not (target.scheme or target.netloc):
+            if not link.startswith("/"):
+                raise self._refuse("Twilio returned a next-page link that is not an absolute path; the connector stopped.", link)
+            return urljoin(f"{base.scheme}://{base.netloc}", base.path.rstrip("/") + link)
+        if (target.scheme, target.netloc.lower()) != (base.scheme, base.netloc.lower()):
+            raise self._refuse(f"Twilio returned a next-page link to another host ({target.scheme}://{target.netloc}); the "
+                          f"connector only sends credentials to {base.scheme}://{base.netloc} and stopped.", link)
+        return link
+
+    @staticmethod
+    def _refuse(message: str, link: str) -> AirbyteTracedException:
+        return AirbyteTracedException(message=message, internal_message=f"Refused link {link!r}", failure_type=FailureType.system_error)
 
 
 @dataclass
@@ -97,7 +89,6 @@ class CappedExponentialBackoff(BackoffStrategy):
     """Twilio documents no Retry-After on 429 (error 20429, too many concurrent requests) or 5xx: wait
     `factor * 2 ** attempt` seconds, half of it random, never more than `max_seconds`. The stock
     ExponentialBackoffStrategy has no cap: its tenth retry of a 429 storm waits over an hour."""
-
     config: Config
     parameters: InitVar[Mapping[str, Any]]
     factor: float = 1.0
@@ -110,49 +101,40 @@ class CappedExponentialBackoff(BackoffStrategy):
 
 @dataclass
 class TwilioErrorHandler(DefaultErrorHandler):
-    """The stock DefaultErrorHandler, plus three things status codes do not say about Twilio's answers:
-
-    - a 2xx whose body is not a JSON object (a proxy's `<html>` page, a body cut off mid-way) is retried like a 5xx;
-      only the first and last bytes are looked at, so a body cut off right after a `}` reaches the JSON decoder;
-    - a TLS certificate that does not verify ends the sync as a config error naming the host, with no retry;
-    - `warning` is logged once per sync the first time a response is ignored (Voice Insights answers 403 to every
-      request of an account without Advanced Features).
-    """
-
+    """The stock DefaultErrorHandler, plus what status codes do not say about Twilio's answers: a 2xx whose body is not
+    a JSON object (a proxy's `<html>` page, a body cut off mid-way; only the first and last bytes are looked at) is
+    retried like a 5xx; a TLS certificate that does not verify ends the sync as a config error naming the host; and
+    `warning` is logged once per sync (Voice Insights answers 403 to every request without Advanced Features)."""
     warning: str = ""
-    _given: ClassVar[Set[str]] = set()
-    _lock: ClassVar[threading.Lock] = threading.Lock()
 
     def interpret_response(self, response_or_exception: Optional[Union[requests.Response, Exception]]) -> ErrorResolution:
-        if isinstance(response_or_exception, requests.exceptions.SSLError):
-            request = response_or_exception.request
-            host = urlsplit(request.url).netloc if request is not None else "the host"
-            return ErrorResolution(ResponseAction.FAIL, FailureType.config_error, f"The TLS certificate of {host} could "
-                                   "not be verified, so no credentials were sent to it. Check the base URL; the "
-                                   "connector always verifies certificates.")
-        if isinstance(response_or_exception, requests.Response) and response_or_exception.ok:
-            body = response_or_exception.content
-            if body[:64].lstrip()[:1] != b"{" or body[-64:].rstrip()[-1:] != b"}":
-                kind = response_or_exception.headers.get("Content-Type", "no content type")
-                return ErrorResolution(ResponseAction.RETRY, FailureType.transient_error, f"Twilio answered "
-                                       f"{response_or_exception.status_code} with a body that is not JSON ({kind}), as "
-                                       "a proxy's error page or a cut-off response would be; retrying.")
-        resolution = super().interpret_response(response_or_exception)
+        answer = response_or_exception
+        if isinstance(answer, requests.exceptions.SSLError):
+            host = urlsplit(answer.request.url).netloc if answer.request is not None else "the host"
+            return ErrorResolution(ResponseAction.FAIL, FailureType.config_error, f"The TLS certificate of {host} could not be "
+                                   "verified, so no credentials were sent to it. Check the base URL; the connector always "
+                                   "verifies certificates.")
+        if isinstance(answer, requests.Response) and answer.ok and (answer.content[:64].lstrip()[:1] != b"{" or answer.content[-64:].rstrip()[-1:] != b"}"):
+            return ErrorResolution(ResponseAction.RETRY, FailureType.transient_error, f"Twilio answered {answer.status_code} with "
+                                   f"a body that is not JSON ({answer.headers.get('Content-Type', 'no content type')}), as a "
+                                   "proxy's error page or a cut-off response would be; retrying.")
+        resolution = super().interpret_response(answer)
         if resolution.response_action == ResponseAction.IGNORE and self.warning:
-            with self._lock:
-                first, _ = self.warning not in self._given, self._given.add(self.warning)
-            if first:
-                LOGGER.warning(" ".join(self.warning.split()))
+            warn_once(" ".join(self.warning.split()))
         return resolution
+
+
+@functools.lru_cache(maxsize=None)
+def warn_once(message: str) -> None:
+    """Logs `message` as a WARN the first time in a process (one sync); `warn_once.cache_clear()` forgets it."""
+    LOGGER.warning(message)
 
 
 @dataclass
 class TwilioAccounts(PartitionRouter):
-    """One partition per Twilio account, `{"account_sid": ..., "parent_slice": {}}`: the configured account, with no
-    request; or with `include_subaccounts`, the accounts that `subaccounts` (a SubstreamPartitionRouter over
-    `GET /2010-04-01/Accounts.json`) reads. Twilio lets only the main account's Auth Token or a Main API key list
-    accounts, so a single account is never listed, and no stream needs a second definition for subaccounts."""
-
+    """One partition per Twilio account, `{"account_sid": ..., "parent_slice": {}}`: the configured one, with no request,
+    or with `include_subaccounts` those `subaccounts` reads (`GET /2010-04-01/Accounts.json`, which only the main
+    account's Auth Token or a Main API key may list). No stream needs a second definition for subaccounts."""
     subaccounts: PartitionRouter
     config: Config
     parameters: InitVar[Mapping[str, Any]]
@@ -164,44 +146,38 @@ class TwilioAccounts(PartitionRouter):
             yield StreamSlice(partition={"account_sid": self.config["account_sid"], "parent_slice": {}}, cursor_slice={})
 
     def get_stream_state(self) -> None:
-        return None
+        return None  # no parent state: the accounts are listed anew on each sync
 
     def get_request_params(self, **kwargs: Any) -> Mapping[str, Any]:
-        return {}
+        return {}  # the account is in the URL's path
 
     get_request_headers = get_request_body_data = get_request_body_json = get_request_params
 
 
 @dataclass
 class StatusCursors(StateMigration):
-    """Conferences are read per account and per Twilio `Status`, each partition with its cursor on `date_updated`.
-
-    - A live conference (`init`, `in-progress`) is at most a day old, but an empty partition keeps its cursor at the
-      start date and would ask Twilio for every window since then on every sync: the live statuses' cursors of the
-      configured account start no earlier than `live_hours` ago.
-    - 0.1.0 read every status in one partition per account (`{"account_sid", "parent_slice"}`): such a cursor is
-      copied to each status partition of its account, so nothing is read again and nothing is skipped. A single
-      cursor for every partition (0.1.0 without subaccounts) is kept as the cursor of the partitions it has no entry for.
-    """
-
+    """Conferences are read per account and per Twilio `Status`, each with its cursor. A live conference (`init`,
+    `in-progress`) is at most a day old, but an empty partition's cursor stays at the start date and would ask Twilio for
+    every window since then on every sync: live cursors start at most `live_hours` ago. A 0.1.0 cursor per account
+    (`{"account_sid", "parent_slice"}`) is copied to each status of its account, and a single 0.1.0 cursor stays the
+    one of every partition with no entry, so nothing is read again and nothing is skipped."""
     statuses: Union[str, List[str]]
     config: Config
     parameters: InitVar[Mapping[str, Any]]
     live_hours: int = 48
 
     def should_migrate(self, stream_state: Mapping[str, Any]) -> bool:
-        return True
+        return True  # every state: the live cursors move with the clock
 
     def migrate(self, stream_state: Mapping[str, Any]) -> Mapping[str, Any]:
         statuses = InterpolatedString.create(self.statuses, parameters={}).eval(self.config) if isinstance(self.statuses, str) else self.statuses
         state = dict(stream_state) if "states" in stream_state or not stream_state else {"state": dict(stream_state)}
-        entries = {}
+        entries = {(self.config["account_sid"], status): {"partition": {"account_sid": self.config["account_sid"], "parent_slice": {}, "status": status}, "cursor": {}}
+                   for status in statuses if status != "completed"}
         for entry in state.get("states", []):
             for status in [entry["partition"]["status"]] if "status" in entry["partition"] else statuses:
                 entries[(entry["partition"]["account_sid"], status)] = {"partition": {**entry["partition"], "status": status}, "cursor": entry["cursor"]}
         floor = max(self.config["start_date"], (datetime.now(timezone.utc) - timedelta(hours=self.live_hours)).strftime(ISO_8601))
-        for status in set(statuses) - {"completed"}:
-            entries.setdefault((self.config["account_sid"], status), {"partition": {"account_sid": self.config["account_sid"], "parent_slice": {}, "status": status}, "cursor": {}})
         for (_, status), entry in entries.items():
             if status != "completed":
                 entry["cursor"] = {"date_updated": max(floor, entry["cursor"].get("date_updated", ""))}
@@ -212,7 +188,6 @@ class StatusCursors(StateMigration):
 class ConfigRule(ValidationStrategy):
     """A config value the spec's JSON schema could check only with messages that name no field (`'abc' does not match
     '^AC[0-9a-fA-F]{32}$'`), or that repeat a secret: `condition` (Jinja, on `value`), else the plain `message`."""
-
     condition: str
     message: str
 
@@ -222,5 +197,4 @@ class ConfigRule(ValidationStrategy):
         except Exception:  # a value the condition cannot even be evaluated on (a date that does not exist)
             valid = False
         if not valid:
-            raise AirbyteTracedException(message=self.message, internal_message=self.message,
-                                         failure_type=FailureType.config_error)
+            raise AirbyteTracedException(message=self.message, internal_message=self.message, failure_type=FailureType.config_error)

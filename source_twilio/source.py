@@ -8,6 +8,7 @@ from typing import Any, List, Optional
 import yaml
 from airbyte_cdk.entrypoint import AirbyteEntrypoint, launch
 from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_twilio import components
 
@@ -24,7 +25,13 @@ def source(catalog: Any = None, config: Any = None, state: Any = None, config_pa
 def run(args: Optional[List[str]] = None) -> None:
     args = list(sys.argv[1:] if args is None else args)
     parsed = AirbyteEntrypoint.parse_args(args)
-    config = ConcurrentDeclarativeSource.read_config(parsed.config) if hasattr(parsed, "config") else None
-    catalog = ConcurrentDeclarativeSource.read_catalog(parsed.catalog) if hasattr(parsed, "catalog") else None
-    state = ConcurrentDeclarativeSource.read_state(parsed.state) if hasattr(parsed, "state") else []
-    launch(source(catalog, config, state, getattr(parsed, "config", None)), args)
+    try:
+        config = ConcurrentDeclarativeSource.read_config(parsed.config) if hasattr(parsed, "config") else None
+        catalog = ConcurrentDeclarativeSource.read_catalog(parsed.catalog) if hasattr(parsed, "catalog") else None
+        state = ConcurrentDeclarativeSource.read_state(parsed.state) if hasattr(parsed, "state") else []
+        built = source(catalog, config, state, getattr(parsed, "config", None))
+    except Exception as error:  # the words and the shape of Airbyte's runner for the same failure
+        message = f"Error starting the sync. This could be due to an invalid configuration or catalog. Please contact Support for assistance. Error: {error}"
+        AirbyteTracedException(message=message, internal_message=str(error), exception=error).emit_message()
+        raise
+    launch(built, args)
