@@ -18,7 +18,7 @@ sys.modules.setdefault("source_declarative_manifest.components", components)
 
 
 def source(catalog: Any = None, config: Any = None, state: Any = None, config_path: Optional[str] = None) -> ConcurrentDeclarativeSource:
-    manifest = yaml.safe_load(MANIFEST.read_text())
+    manifest = yaml.load(MANIFEST.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml when there
     return ConcurrentDeclarativeSource(catalog=catalog, config=config, state=state, source_config=manifest, config_path=config_path)
 
 

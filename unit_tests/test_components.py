@@ -1,19 +1,40 @@
+import copy
 import json
+import logging
+from pathlib import Path
+from typing import Any, Optional
 from unittest.mock import Mock
 
 import pytest
-from freezegun import freeze_time
+import requests
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.declarative.partition_routers import PartitionRouter
+from airbyte_cdk.sources.declarative.requesters.error_handlers import HttpResponseFilter
+from airbyte_cdk.sources.streams.http.error_handlers.response_models import ResponseAction
+from airbyte_cdk.sources.types import StreamSlice
 from airbyte_cdk.utils import AirbyteTracedException
+from freezegun import freeze_time
 
 from source_twilio.components import (
     CappedExponentialBackoff,
+    ConfigRule,
     NormalizeTwilioDates,
+    StatusCursors,
+    TwilioAccounts,
+    TwilioErrorHandler,
     TwilioNextPage,
-    date_time_paths,
-    next_page_link,
     rfc2822_to_iso,
-    same_host_url,
 )
+from unit_tests.builders import ACCOUNT_SID, ConfigBuilder
+
+_STATES_0_1_0 = Path(__file__).parent / "resource" / "state_0.1.0"
+_STATUSES = "{{ config.get('conference_status') or ['completed', 'in-progress', 'init'] }}"  # as in the manifest
+# The fixtures were written with the bundled sample config (integration_tests/sample_config.json), for this account.
+_FIXTURE_ACCOUNT = "AC" + "0" * 32
+
+
+def _fixture_config() -> ConfigBuilder:
+    return ConfigBuilder().with_field("account_sid", _FIXTURE_ACCOUNT).with_lookback_window(60)
 
 
 @pytest.mark.parametrize(
@@ -35,68 +56,74 @@ def test_given_a_twilio_date_when_normalized_then_iso_8601_utc(value, expected):
     assert rfc2822_to_iso(value) == expected
 
 
-def test_given_nested_date_fields_when_paths_listed_then_every_date_time_path_is_found():
-    schema = {
-        "properties": {
-            "date_created": {"type": ["null", "string"], "format": "date-time"},
-            "friendly_name": {"type": ["null", "string"]},
-            "summary": {"type": "object", "properties": {"end_time": {"type": "string", "format": "date-time"}}},
+class TestNormalizeTwilioDates:
+    def test_given_a_conference_record_when_transformed_then_only_the_listed_fields_change(self):
+        record = {
+            "sid": "CF1",
+            "friendly_name": "Mon, 01 Jan 2024 00:00:00 +0000",
+            "date_created": "Mon, 01 Jan 2024 10:00:00 +0000",
+            "date_updated": "Mon, 01 Jan 2024 11:00:00 -0100",
         }
-    }
 
-    assert date_time_paths(schema) == [("date_created",), ("summary", "end_time")]
+        NormalizeTwilioDates(fields=["date_created", "date_updated"], parameters={}).transform(record)
 
+        assert record == {
+            "sid": "CF1",
+            "friendly_name": "Mon, 01 Jan 2024 00:00:00 +0000",
+            "date_created": "2024-01-01T10:00:00Z",
+            "date_updated": "2024-01-01T12:00:00Z",
+        }
 
-def test_given_a_conference_record_when_transformed_then_only_its_date_fields_change():
-    record = {
-        "sid": "CF1",
-        "friendly_name": "Mon, 01 Jan 2024 00:00:00 +0000",
-        "date_created": "Mon, 01 Jan 2024 10:00:00 +0000",
-        "date_updated": "Mon, 01 Jan 2024 11:00:00 -0100",
-    }
+    def test_given_a_record_without_a_listed_field_or_with_null_when_transformed_then_nothing_is_added(self):
+        record = {"sid": "CF1", "date_created": None}
 
-    NormalizeTwilioDates(parameters={"name": "conferences"}).transform(record)
+        NormalizeTwilioDates(fields=["date_created", "date_updated"], parameters={}).transform(record)
 
-    assert record == {
-        "sid": "CF1",
-        "friendly_name": "Mon, 01 Jan 2024 00:00:00 +0000",
-        "date_created": "2024-01-01T10:00:00Z",
-        "date_updated": "2024-01-01T12:00:00Z",
-    }
+        assert record == {"sid": "CF1", "date_created": None}
 
 
-def _response(body: dict, url: str = "https://api.twilio.com/x") -> Mock:
-    return Mock(content=json.dumps(body).encode(), request=Mock(url=url))
+def _response(body: Any, url: str = "https://api.twilio.com/2010-04-01/Accounts/AC1/Conferences.json", status: int = 200,
+              content_type: str = "application/json") -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response._content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    response.headers["Content-Type"] = content_type
+    response.request = requests.Request("GET", url).prepare()
+    response.url = url
+    return response
 
 
-@pytest.mark.parametrize(
-    "body, link",
-    [
-        ({"conferences": [{"friendly_name": 'a "next_page_uri": "/elsewhere"'}], "next_page_uri": "/2010-04-01/A.json?Page=1"}, "/2010-04-01/A.json?Page=1"),
-        ({"end": 0, "next_page_uri": None, "participants": []}, None),
-        ({"participants": [], "meta": {"next_page_url": "https://insights.twilio.com/v1/C?Page=1&PageToken=PA\\\"x"}}, 'https://insights.twilio.com/v1/C?Page=1&PageToken=PA\\"x'),
-        ({"conferences": [{"next_page_uri": "/a-record-field"}], "next_page_uri": "/2010-04-01/A.json?Page=2"}, "/2010-04-01/A.json?Page=2"),
-        ({"conferences": []}, None),
-    ],
-    ids=["quoted in a record", "null", "escaped characters", "same key in a record", "absent"],
-)
-def test_given_a_page_when_the_link_is_read_then_only_the_envelope_link(body, link):
-    assert next_page_link(json.dumps(body).encode()) == link
-
-
-class TestSameHostUrl:
-    def test_given_a_relative_uri_when_joined_then_it_lands_on_the_base_host(self):
-        assert (
-            same_host_url("https://api.twilio.com", "/2010-04-01/Accounts/AC1/Conferences.json?Page=1&PageToken=PA1")
-            == "https://api.twilio.com/2010-04-01/Accounts/AC1/Conferences.json?Page=1&PageToken=PA1"
+class TestTwilioNextPage:
+    def _strategy(self, base_url: str = "https://api.twilio.com", cursor_value: str = "{{ response.next_page_uri }}") -> TwilioNextPage:
+        return TwilioNextPage(
+            cursor_value=cursor_value, config={"base_url": base_url}, parameters={}, url_base="{{ config['base_url'] }}", page_size=1000
         )
 
-    def test_given_a_base_url_with_a_path_prefix_when_joined_then_the_prefix_is_kept(self):
-        assert same_host_url("http://127.0.0.1:8080/twilio", "/2010-04-01/A.json?Page=1") == "http://127.0.0.1:8080/twilio/2010-04-01/A.json?Page=1"
+    def _next(self, strategy: TwilioNextPage, body: dict) -> Optional[str]:
+        return strategy.next_page_token(_response(body), 0, None)
 
-    def test_given_an_absolute_url_on_the_same_host_when_joined_then_it_is_kept(self):
-        url = "https://insights.twilio.com/v1/Conferences?PageSize=1000&Page=1&PageToken=PA1"
-        assert same_host_url("https://insights.twilio.com", url) == url
+    def test_given_a_relative_uri_when_asked_then_it_lands_on_the_configured_host(self):
+        body = {"conferences": [], "next_page_uri": "/2010-04-01/Accounts/AC1/Conferences.json?Page=1&PageToken=PA1"}
+
+        assert self._next(self._strategy(), body) == "https://api.twilio.com/2010-04-01/Accounts/AC1/Conferences.json?Page=1&PageToken=PA1"
+
+    def test_given_a_base_url_with_a_path_prefix_when_asked_then_the_prefix_is_kept(self):
+        body = {"conferences": [], "next_page_uri": "/2010-04-01/A.json?Page=1"}
+
+        assert self._next(self._strategy("http://127.0.0.1:8080/twilio"), body) == "http://127.0.0.1:8080/twilio/2010-04-01/A.json?Page=1"
+
+    def test_given_the_last_page_when_asked_then_no_next_page(self):
+        assert self._next(self._strategy(), {"conferences": [], "next_page_uri": None}) is None
+        assert self._next(self._strategy(), {"conferences": []}) is None
+
+    def test_given_an_insights_meta_link_on_the_same_host_when_asked_then_follow_it_as_is(self):
+        strategy = TwilioNextPage(
+            cursor_value="{{ response.meta.next_page_url }}", config={}, parameters={}, url_base="https://insights.twilio.com", page_size=1000
+        )
+        link = "https://Insights.Twilio.com/v1/Conferences?PageSize=1000&Page=1&PageToken=PA1"
+
+        assert self._next(strategy, {"conferences": [], "meta": {"next_page_url": link}}) == link
+        assert strategy.get_page_size() == 1000
 
     @pytest.mark.parametrize(
         "link",
@@ -107,25 +134,13 @@ class TestSameHostUrl:
             "//evil.example.com/2010-04-01/Accounts/AC1/Conferences.json",
             "2010-04-01/Accounts/AC1/Conferences.json",
         ],
+        ids=["another host", "another scheme", "another port", "protocol-relative", "not an absolute path"],
     )
-    def test_given_a_link_elsewhere_when_joined_then_it_is_refused(self, link):
-        with pytest.raises(AirbyteTracedException):
-            same_host_url("https://api.twilio.com", link)
+    def test_given_a_link_elsewhere_when_asked_then_refused(self, link):
+        with pytest.raises(AirbyteTracedException) as refused:
+            self._next(self._strategy(), {"conferences": [], "next_page_uri": link})
 
-
-class TestTwilioNextPage:
-    def _strategy(self):
-        return TwilioNextPage(config={"base_url": "https://api.twilio.com"}, parameters={}, url_base="{{ config['base_url'] }}", page_size=1000)
-
-    def test_given_a_last_page_when_asked_then_no_next_page(self):
-        assert self._strategy().next_page_token(_response({"conferences": [], "next_page_uri": None}), 0, None) is None
-
-    def test_given_an_insights_meta_link_when_asked_then_follow_it(self):
-        strategy = TwilioNextPage(config={}, parameters={}, url_base="https://insights.twilio.com", page_size=1000)
-        body = {"conferences": [], "meta": {"next_page_url": "https://insights.twilio.com/v1/Conferences?Page=1"}}
-
-        assert strategy.next_page_token(_response(body), 0, None) == "https://insights.twilio.com/v1/Conferences?Page=1"
-        assert strategy.get_page_size() == 1000
+        assert "connector" in refused.value.message and "stopped" in refused.value.message
 
 
 @pytest.mark.parametrize("attempt, low, high", [(1, 0.5, 1), (2, 1, 2), (3, 2, 4), (6, 15, 30), (12, 15, 30)])
@@ -138,29 +153,192 @@ def test_given_an_attempt_when_backoff_computed_then_within_half_and_full_capped
     assert len(set(waits)) > 1
 
 
-class TestStatusSequence:
-    _URL = "https://api.twilio.com/2010-04-01/Accounts/AC1/Conferences.json?DateUpdated%3E=2024-03-01&DateUpdated%3C=2024-03-16&PageSize=1000&Status=completed"
+class TestTwilioErrorHandler:
+    _WARNING = "Voice Insights answered 403: Advanced Features are not active on this account."
 
-    def _strategy(self):
-        return TwilioNextPage(
-            config={}, parameters={}, url_base="https://api.twilio.com", page_size=1000, statuses=["completed", "in-progress", "init"]
-        )
+    def _handler(self) -> TwilioErrorHandler:
+        ignore_403 = HttpResponseFilter(action="IGNORE", http_codes={403}, config={}, parameters={})
+        return TwilioErrorHandler(config={}, parameters={}, response_filters=[ignore_403], warning=self._WARNING)
 
-    def _last_page(self, url):
-        return _response({"conferences": [], "next_page_uri": None}, url)
+    @pytest.mark.parametrize(
+        "body, content_type",
+        [
+            (b"<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html"),
+            (b'{"conferences": [{"sid": "CF', "application/json"),
+            (b"", "application/json"),
+            (b"[]", "application/json"),
+        ],
+        ids=["html page", "cut off", "empty", "not an object"],
+    )
+    def test_given_a_2xx_that_is_not_a_json_object_when_interpreted_then_retried_as_transient(self, body, content_type):
+        resolution = self._handler().interpret_response(_response(body, content_type=content_type))
+
+        assert resolution.response_action == ResponseAction.RETRY
+        assert resolution.failure_type == FailureType.transient_error
+        assert "not JSON" in resolution.error_message and content_type in resolution.error_message
+
+    def test_given_a_json_page_when_interpreted_then_success(self):
+        resolution = self._handler().interpret_response(_response({"conferences": [], "next_page_uri": None}))
+
+        assert resolution.response_action == ResponseAction.SUCCESS
+
+    def test_given_a_certificate_that_does_not_verify_when_interpreted_then_a_config_error_naming_the_host_and_no_retry(self):
+        request = requests.Request("GET", "https://api.dublin.ie1.twilio.com/2010-04-01/Accounts.json").prepare()
+
+        resolution = self._handler().interpret_response(requests.exceptions.SSLError("certificate verify failed", request=request))
+
+        assert resolution.response_action == ResponseAction.FAIL
+        assert resolution.failure_type == FailureType.config_error
+        assert "TLS certificate of api.dublin.ie1.twilio.com could not be verified" in resolution.error_message
+
+    def test_given_ignored_responses_when_interpreted_then_the_warning_is_logged_once(self, caplog):
+        handler = self._handler()
+
+        with caplog.at_level(logging.WARNING, logger="airbyte"):
+            actions = [handler.interpret_response(_response({"code": 20403}, status=403)).response_action for _ in range(3)]
+
+        assert actions == [ResponseAction.IGNORE] * 3
+        assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == [self._WARNING]
+
+
+class TestTwilioAccounts:
+    def test_given_one_account_when_sliced_then_one_partition_and_no_request(self):
+        subaccounts = Mock(spec=PartitionRouter)
+
+        slices = list(TwilioAccounts(subaccounts=subaccounts, config=ConfigBuilder().build(), parameters={}).stream_slices())
+
+        assert slices == [StreamSlice(partition={"account_sid": ACCOUNT_SID, "parent_slice": {}}, cursor_slice={})]
+        subaccounts.stream_slices.assert_not_called()
+
+    def test_given_include_subaccounts_when_sliced_then_the_subaccounts_routers_partitions(self):
+        listed = [StreamSlice(partition={"account_sid": sid, "parent_slice": {}}, cursor_slice={}) for sid in (ACCOUNT_SID, "AC" + "1" * 32)]
+        subaccounts = Mock(spec=PartitionRouter)
+        subaccounts.stream_slices.return_value = iter(listed)
+        config = ConfigBuilder().with_field("include_subaccounts", True).build()
+
+        assert list(TwilioAccounts(subaccounts=subaccounts, config=config, parameters={}).stream_slices()) == listed
+
+    def test_given_a_partition_when_requested_then_it_adds_no_request_option_and_no_state(self):
+        router = TwilioAccounts(subaccounts=Mock(spec=PartitionRouter), config=ConfigBuilder().build(), parameters={})
+
+        assert router.get_request_params() == router.get_request_headers() == router.get_request_body_json() == {}
+        assert router.get_stream_state() is None
+
+
+def _conferences_state(fixture: str) -> dict:
+    messages = json.loads((_STATES_0_1_0 / fixture).read_text())
+    return next(m["stream"]["stream_state"] for m in messages if m["stream"]["stream_descriptor"]["name"] == "conferences")
+
+
+def _migrate(state: dict, config: Optional[dict] = None) -> dict:
+    config = config or _fixture_config().build()
+    migration = StatusCursors(statuses=_STATUSES, config=config, parameters={})
+    assert migration.should_migrate(state)
+    return dict(migration.migrate(copy.deepcopy(state)))
+
+
+def _cursors(state: dict) -> dict:
+    """(account_sid, status) -> the cursor of that partition."""
+    return {(s["partition"]["account_sid"], s["partition"]["status"]): s["cursor"].get("date_updated") for s in state["states"]}
+
+
+class TestStatusCursors:
+    @freeze_time("2026-11-21T12:00:00Z")  # just after 0.1.0 wrote the state: every old cursor is within 48 hours
+    def test_given_a_0_1_0_subaccounts_state_when_migrated_then_each_status_of_each_account_has_the_accounts_cursor(self):
+        old = _conferences_state("subaccounts.json")
+
+        migrated = _migrate(old)
+
+        accounts = {s["partition"]["account_sid"]: s["cursor"]["date_updated"] for s in old["states"]}
+        assert len(accounts) == 3
+        assert _cursors(migrated) == {
+            (account, status): cursor for account, cursor in accounts.items() for status in ("completed", "in-progress", "init")
+        }
+        assert all(s["partition"] == {"account_sid": s["partition"]["account_sid"], "parent_slice": {}, "status": s["partition"]["status"]}
+                   for s in migrated["states"])
+        assert {k: migrated[k] for k in ("use_global_cursor", "state", "lookback_window", "parent_state")} == {
+            k: old[k] for k in ("use_global_cursor", "state", "lookback_window", "parent_state")
+        }
+
+    @freeze_time("2026-12-01T00:00:00Z")
+    def test_given_a_0_1_0_subaccounts_state_ten_days_later_when_migrated_then_live_statuses_start_48_hours_ago(self):
+        old = _conferences_state("subaccounts.json")
+
+        cursors = _cursors(_migrate(old))
+
+        for entry in old["states"]:
+            account = entry["partition"]["account_sid"]
+            assert cursors[(account, "completed")] == entry["cursor"]["date_updated"]
+            assert cursors[(account, "in-progress")] == cursors[(account, "init")] == "2026-11-29T00:00:00Z"
+
+    @freeze_time("2026-11-21T12:00:00Z")
+    def test_given_a_0_1_0_single_account_state_when_migrated_then_it_is_the_global_cursor_and_live_statuses_start_48_hours_ago(self):
+        old = _conferences_state("single_account.json")
+
+        migrated = _migrate(old)
+
+        assert migrated["state"] == old == {"date_updated": "2026-11-21T11:56:06Z"}
+        # completed has no entry of its own: the CDK starts a partition without one from the global cursor
+        assert _cursors(migrated) == {
+            (_FIXTURE_ACCOUNT, "in-progress"): "2026-11-19T12:00:00Z",
+            (_FIXTURE_ACCOUNT, "init"): "2026-11-19T12:00:00Z",
+        }
 
     @freeze_time("2024-03-15T12:00:00Z")
-    def test_given_the_last_completed_page_of_a_recent_window_when_asked_then_first_page_of_in_progress(self):
-        token = self._strategy().next_page_token(self._last_page(self._URL + "&Page=2&PageToken=PAx"), 0, None, stream_slice={"start_time": "2024-03-01T00:00:00Z", "end_time": "2024-03-15T12:00:00Z"})
+    def test_given_no_state_when_migrated_then_the_configured_accounts_live_statuses_start_48_hours_ago(self):
+        migrated = _migrate({}, ConfigBuilder().build())
 
-        assert token == self._URL.replace("Status=completed", "Status=in-progress")
-
-    @freeze_time("2024-03-15T12:00:00Z")
-    def test_given_the_last_page_of_init_when_asked_then_no_next_page(self):
-        url = self._URL.replace("Status=completed", "Status=init")
-        assert self._strategy().next_page_token(self._last_page(url), 0, None, stream_slice={"end_time": "2024-03-15T12:00:00Z"}) is None
+        assert _cursors(migrated) == {(ACCOUNT_SID, "in-progress"): "2024-03-13T12:00:00Z", (ACCOUNT_SID, "init"): "2024-03-13T12:00:00Z"}
+        assert "state" not in migrated
 
     @freeze_time("2024-03-15T12:00:00Z")
-    def test_given_a_window_that_ended_three_days_ago_when_completed_ends_then_no_live_status_is_read(self):
-        window = {"start_time": "2024-02-01T00:00:00Z", "end_time": "2024-03-12T11:59:59Z"}
-        assert self._strategy().next_page_token(self._last_page(self._URL), 0, None, stream_slice=window) is None
+    def test_given_a_start_date_within_48_hours_when_migrated_then_live_statuses_start_at_the_start_date(self):
+        migrated = _migrate({}, ConfigBuilder().with_start_date("2024-03-14T06:00:00Z").build())
+
+        assert set(_cursors(migrated).values()) == {"2024-03-14T06:00:00Z"}
+
+    @freeze_time("2024-03-15T12:00:00Z")
+    def test_given_a_live_cursor_newer_than_48_hours_ago_when_migrated_then_it_is_kept(self):
+        state = {"states": [{"partition": {"account_sid": ACCOUNT_SID, "parent_slice": {}, "status": "init"}, "cursor": {"date_updated": "2024-03-15T11:00:00Z"}}]}
+
+        cursors = _cursors(_migrate(state, ConfigBuilder().build()))
+
+        assert cursors[(ACCOUNT_SID, "init")] == "2024-03-15T11:00:00Z"
+        assert cursors[(ACCOUNT_SID, "in-progress")] == "2024-03-13T12:00:00Z"
+
+    @freeze_time("2026-11-21T12:00:00Z")
+    def test_given_completed_only_when_migrated_then_no_live_partition_is_added(self):
+        config = _fixture_config().with_field("conference_status", ["completed"]).build()
+
+        assert _cursors(_migrate(_conferences_state("single_account.json"), config)) == {}
+        assert set(s for (_, s) in _cursors(_migrate(_conferences_state("subaccounts.json"), config))) == {"completed"}
+
+    @freeze_time("2026-11-21T12:00:00Z")
+    @pytest.mark.parametrize("fixture", ["single_account.json", "subaccounts.json"])
+    def test_given_a_migrated_state_when_migrated_again_then_unchanged(self, fixture):
+        once = _migrate(_conferences_state(fixture))
+
+        assert _migrate(once) == once
+
+
+class TestConfigRule:
+    def test_given_a_value_that_meets_the_condition_when_validated_then_no_error(self):
+        ConfigRule(condition="{{ value is integer and 1 <= value <= 40 }}", message="'num_workers' must be from 1 to 40.").validate(10)
+
+    @pytest.mark.parametrize("value", [0, 41, "10", None])
+    def test_given_a_value_that_fails_the_condition_when_validated_then_a_config_error_with_the_plain_message(self, value):
+        rule = ConfigRule(condition="{{ value is integer and 1 <= value <= 40 }}", message="'num_workers' must be from 1 to 40.")
+
+        with pytest.raises(AirbyteTracedException) as refused:
+            rule.validate(value)
+
+        assert refused.value.failure_type == FailureType.config_error
+        assert refused.value.message == refused.value.internal_message == "'num_workers' must be from 1 to 40."
+
+    def test_given_a_value_the_condition_cannot_evaluate_when_validated_then_the_plain_message(self):
+        rule = ConfigRule(condition="{{ format_datetime(value, '%Y') }}", message="'start_date' must be a real date.")
+
+        with pytest.raises(AirbyteTracedException) as refused:
+            rule.validate("2024-02-30T00:00:00Z")
+
+        assert refused.value.message == "'start_date' must be a real date."

@@ -1,3 +1,4 @@
+from airbyte_cdk.test.mock_http import HttpMocker
 from freezegun import freeze_time
 
 from unit_tests.builders import (
@@ -20,18 +21,11 @@ _NOW = "2024-03-15T12:00:00Z"
 
 @freeze_time(_NOW)
 class TestFullRefresh:
-    def test_given_live_and_ended_conferences_when_read_then_request_participants_of_live_ones_only(self, http_mocker):
-        live, waiting, ended = conference_sid(1), conference_sid(2), conference_sid(3)
+    def test_given_in_progress_and_init_conferences_when_read_then_participants_of_each_are_requested(self, http_mocker):
+        live, waiting = conference_sid(1), conference_sid(2)
         http_mocker.get(
             live_conferences_endpoint("in-progress").build(),
-            # Twilio filtered by Status; a conference that ended since is still skipped client-side.
-            list_response(
-                "conferences",
-                [
-                    conference_record(live, utc(2024, 3, 15, 11), status="in-progress"),
-                    conference_record(ended, utc(2024, 3, 15, 11, 30), status="completed"),
-                ],
-            ),
+            list_response("conferences", [conference_record(live, utc(2024, 3, 15, 11), status="in-progress")]),
         )
         http_mocker.get(
             live_conferences_endpoint("init").build(),
@@ -46,14 +40,41 @@ class TestFullRefresh:
             list_response("conference_participants", [participant_record(waiting, call_sid(3), utc(2024, 3, 15, 11, 51))]),
         )
 
-        records = records_of(read_source(ConfigBuilder().build(), catalog("conference_participants")), "conference_participants")
+        output = read_source(ConfigBuilder().build(), catalog("conference_participants"))
+        records = records_of(output, "conference_participants")
 
+        assert output.errors == []
         assert sorted((r["conference_sid"], r["call_sid"]) for r in records) == [
             (live, call_sid(1)),
             (live, call_sid(2)),
             (waiting, call_sid(3)),
         ]
         assert {r["date_updated"] for r in records if r["call_sid"] == call_sid(3)} == {"2024-03-15T11:51:00Z"}
+
+    def test_given_a_conference_that_ended_meanwhile_when_read_then_no_participants_request_for_it(self):
+        live, ended = conference_sid(1), conference_sid(3)
+        with HttpMocker() as http_mocker:  # not the fixture: the failure is the unmocked request, reported below
+            http_mocker.get(
+                live_conferences_endpoint("in-progress").build(),
+                list_response(
+                    "conferences",
+                    [
+                        conference_record(live, utc(2024, 3, 15, 11), status="in-progress"),
+                        conference_record(ended, utc(2024, 3, 15, 11, 30), status="completed"),
+                    ],
+                ),
+            )
+            http_mocker.get(live_conferences_endpoint("init").build(), list_response("conferences", []))
+            http_mocker.get(
+                participants_endpoint(live).build(),
+                list_response("conference_participants", [participant_record(live, call_sid(1), utc(2024, 3, 15, 11, 1))]),
+            )
+
+            output = read_source(ConfigBuilder().build(), catalog("conference_participants"))
+
+        # Today the participants of `ended` are requested: no mock matches, and the stream fails.
+        assert output.errors == []
+        assert [r["conference_sid"] for r in records_of(output, "conference_participants")] == [live]
 
     def test_given_participants_on_two_pages_when_read_then_follow_next_page_uri(self, http_mocker):
         live = conference_sid(1)

@@ -1,16 +1,15 @@
+import base64
 import json
-import tempfile
 from datetime import date
-from pathlib import Path
 
 import orjson
-from airbyte_cdk.models import AirbyteMessageSerializer, FailureType, Status
-from airbyte_cdk.test.entrypoint_wrapper import _run_command
+import requests
+from airbyte_cdk.models import AirbyteMessageSerializer, FailureType, Status, Type
 from airbyte_cdk.test.mock_http import HttpResponse
 from freezegun import freeze_time
 
-from source_twilio import SourceTwilio
 from unit_tests.builders import (
+    ACCOUNT_SID,
     AUTH_TOKEN,
     ConfigBuilder,
     catalog,
@@ -21,11 +20,14 @@ from unit_tests.builders import (
     twilio_error,
     utc,
 )
-from unit_tests.conftest import read_source, records_of
+from unit_tests.conftest import read_source, records_of, run_entry_point
 
 _NOW = "2024-01-20T12:00:00Z"
 _ONLY_WINDOW = conferences_window(date(2024, 1, 1), date(2024, 1, 21))
-_LIVE = [conferences_window(date(2024, 1, 1), date(2024, 1, 21), status) for status in ("in-progress", "init")]
+# The live statuses start 48 hours before now (StatusCursors).
+_LIVE = [conferences_window(date(2024, 1, 18), date(2024, 1, 21), status) for status in ("in-progress", "init")]
+# check reads the window of January 2008 (the manifest's check config_overrides), whatever the start date.
+_CHECK_WINDOW = conferences_window(date(2008, 1, 1), date(2008, 1, 31))
 
 
 def _mock_live_statuses_empty(http_mocker):
@@ -33,15 +35,8 @@ def _mock_live_statuses_empty(http_mocker):
         http_mocker.get(request.build(), list_response("conferences", []))
 
 
-def _check(config):
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "config.json"
-        path.write_text(json.dumps(config))
-        return _run_command(SourceTwilio(None, config, None), ["check", "--config", str(path)])
-
-
 def _everything_printed(output) -> str:
-    return "\n".join(orjson.dumps(AirbyteMessageSerializer.dump(m)).decode() for m in output._messages)
+    return "\n".join(orjson.dumps(AirbyteMessageSerializer.dump(m)).decode() for m in output.get_message_iterator())
 
 
 @freeze_time(_NOW)
@@ -98,13 +93,15 @@ class TestRetries:
 
     def test_given_429_on_every_attempt_when_read_then_fail_clearly_after_ten_retries(self, http_mocker, sleeps):
         http_mocker.get(_ONLY_WINDOW.build(), [twilio_error(429, 20429, "Too Many Requests")] * 11)
+        _mock_live_statuses_empty(http_mocker)
 
         output = read_source(ConfigBuilder().build(), catalog("conferences"), expecting_exception=True)
 
         assert len(sleeps) == 10
         assert max(sleeps) <= 31  # capped at 30 s, plus the CDK's extra second
         assert records_of(output, "conferences") == []
-        assert output.errors
+        messages = [m.trace.error.message for m in output.errors]
+        assert messages and any("429" in m for m in messages), messages
 
     def test_given_an_html_page_then_a_cut_off_body_then_json_when_read_then_retry_both_and_emit_the_records(
         self, http_mocker, sleeps
@@ -127,6 +124,7 @@ class TestRetries:
     def test_given_html_on_every_attempt_when_read_then_a_clear_error_after_ten_retries(self, http_mocker, sleeps):
         page = HttpResponse("<html><body>Service Unavailable</body></html>", 200, {"Content-Type": "text/html"})
         http_mocker.get(_ONLY_WINDOW.build(), [page] * 11)
+        _mock_live_statuses_empty(http_mocker)
 
         output = read_source(ConfigBuilder().build(), catalog("conferences"), expecting_exception=True)
 
@@ -139,8 +137,6 @@ class TestRetries:
 @freeze_time(_NOW)
 class TestTls:
     def test_given_a_certificate_that_does_not_verify_when_read_then_a_config_error_at_once(self, monkeypatch, sleeps):
-        import requests
-
         attempts = []
 
         def refuse(session, request, **kwargs):
@@ -151,26 +147,44 @@ class TestTls:
         monkeypatch.setattr(requests.Session, "send", refuse)
         output = read_source(ConfigBuilder().build(), catalog("conferences"), expecting_exception=True)
 
-        assert len(attempts) == 1 and sleeps == []
+        # Each status partition already started may try once (they run concurrently); none is retried.
+        assert 1 <= len(attempts) <= 3 and len(set(attempts)) == len(attempts) and sleeps == []
         errors = [m.trace.error for m in output.errors]
         assert errors and errors[0].failure_type == FailureType.config_error
         assert "TLS certificate of api.twilio.com could not be verified" in errors[0].message
 
+    def test_given_one_partition_and_a_certificate_that_does_not_verify_when_read_then_one_attempt_only(self, monkeypatch, sleeps):
+        attempts = []
+
+        def refuse(session, request, **kwargs):
+            attempts.append(request.url)
+            raise requests.exceptions.SSLError("certificate verify failed: self-signed certificate", request=request)
+
+        monkeypatch.setattr(requests.Session, "send", refuse)
+        output = read_source(
+            ConfigBuilder().with_field("conference_status", ["completed"]).build(), catalog("conferences"), expecting_exception=True
+        )
+
+        assert len(attempts) == 1 and "Status=completed" in attempts[0] and sleeps == []
+        assert [m.trace.error.failure_type for m in output.errors][:1] == [FailureType.config_error]
+
 
 @freeze_time(_NOW)
 class TestRejectedCredentials:
-    def test_given_401_when_check_then_failed_with_a_message_naming_the_credentials(self, http_mocker):
-        http_mocker.get(_ONLY_WINDOW.build(), twilio_error(401, 20003, "Authenticate"))
+    def test_given_401_when_check_then_failed_with_a_message_naming_the_credentials(self, http_mocker, capsys, tmp_path):
+        http_mocker.get(_CHECK_WINDOW.build(), twilio_error(401, 20003, "Authenticate"))
 
-        output = _check(ConfigBuilder().build())
+        exit_code, output, printed = run_entry_point(capsys, tmp_path, "check", ConfigBuilder().build())
 
+        assert exit_code == 0
         status = output.connection_status_messages[-1].connectionStatus
         assert status.status == Status.FAILED
         assert "rejected the credentials" in status.message and "20003" in status.message
-        assert AUTH_TOKEN not in _everything_printed(output)
+        assert AUTH_TOKEN not in printed
 
     def test_given_401_when_read_then_config_error_trace_and_no_token_in_the_output(self, http_mocker):
-        http_mocker.get(_ONLY_WINDOW.build(), twilio_error(401, 20003, "Authenticate"))
+        for request in (_ONLY_WINDOW, *_LIVE):  # every status partition is read with the same credentials
+            http_mocker.get(request.build(), twilio_error(401, 20003, "Authenticate"))
 
         output = read_source(ConfigBuilder().build(), catalog("conferences"), expecting_exception=True)
 
@@ -186,8 +200,60 @@ class TestPagination:
         body = json.loads(list_response("conferences", [conference_record(conference_sid(1), utc(2024, 1, 5))]).body)
         body["next_page_uri"] = "https://collector.example.net/2010-04-01/Accounts/AC/Conferences.json?Page=1"
         http_mocker.get(_ONLY_WINDOW.build(), HttpResponse(json.dumps(body), 200))
+        _mock_live_statuses_empty(http_mocker)
 
         output = read_source(ConfigBuilder().build(), catalog("conferences"), expecting_exception=True)
 
-        assert output.errors
-        assert "another host (https://collector.example.net)" in output.errors[0].trace.error.message
+        messages = [m.trace.error.message for m in output.errors]
+        assert messages and "another host (https://collector.example.net)" in messages[0], messages
+        assert not any("NoMockAddress" in m for m in messages)  # no request was sent there (nor anywhere unmocked)
+
+
+@freeze_time(_NOW)
+class TestCheck:
+    def test_given_valid_credentials_when_check_then_succeeded_reading_the_2008_window(self, http_mocker, capsys, tmp_path):
+        http_mocker.get(_CHECK_WINDOW.build(), list_response("conferences", []))
+
+        exit_code, output, _ = run_entry_point(capsys, tmp_path, "check", ConfigBuilder().build())
+
+        assert exit_code == 0
+        assert [m.connectionStatus.status for m in output.connection_status_messages] == [Status.SUCCEEDED]
+
+    def test_given_a_start_date_in_the_future_when_check_then_succeeded_with_one_request_to_the_2008_window(
+        self, http_mocker, monkeypatch, capsys, tmp_path
+    ):
+        # only the 2008 window is mocked: any other request would fail the check
+        http_mocker.get(_CHECK_WINDOW.build(), list_response("conferences", []))
+        sent, send = [], requests.Session.send
+        monkeypatch.setattr(requests.Session, "send", lambda session, request, **kwargs: sent.append(request.url) or send(session, request, **kwargs))
+
+        exit_code, output, _ = run_entry_point(capsys, tmp_path, "check", ConfigBuilder().with_start_date("2030-01-01T00:00:00Z").build())
+
+        assert exit_code == 0
+        assert [m.connectionStatus.status for m in output.connection_status_messages] == [Status.SUCCEEDED]
+        assert len(sent) == 1 and "DateUpdated%3E=2008-01-01" in sent[0] and "Status=completed" in sent[0], sent
+
+    def test_given_a_start_date_in_the_future_when_check_then_the_config_file_keeps_its_start_date(self, http_mocker, capsys, tmp_path):
+        http_mocker.get(_CHECK_WINDOW.build(), list_response("conferences", []))
+        config = ConfigBuilder().with_start_date("2030-01-01T00:00:00Z").build()
+
+        run_entry_point(capsys, tmp_path, "check", config)
+
+        assert json.loads((tmp_path / "config.json").read_text())["start_date"] == "2030-01-01T00:00:00Z"
+
+    def test_given_an_old_top_level_auth_token_when_check_then_control_message_and_basic_auth_with_the_account_sid(
+        self, http_mocker, capsys, tmp_path
+    ):
+        basic = base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
+        http_mocker.get(_CHECK_WINDOW.with_headers({"Authorization": f"Basic {basic}"}).build(), list_response("conferences", []))
+
+        exit_code, output, _ = run_entry_point(capsys, tmp_path, "check", ConfigBuilder().with_legacy_auth_token().build())
+
+        assert exit_code == 0
+        assert [m.connectionStatus.status for m in output.connection_status_messages] == [Status.SUCCEEDED]
+        controls = output.get_message_by_types([Type.CONTROL])
+        assert len(controls) == 1
+        migrated = controls[0].control.connectorConfig.config
+        assert migrated["credentials"]["auth_type"] == "auth_token" and "auth_token" not in migrated
+        # the runner also rewrites the config file it was given, as Airbyte's platform expects
+        assert json.loads((tmp_path / "config.json").read_text()) == migrated

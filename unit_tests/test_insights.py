@@ -5,6 +5,7 @@ from airbyte_cdk.test.state_builder import StateBuilder
 from freezegun import freeze_time
 
 from unit_tests.builders import (
+    ACCOUNT_SID,
     ConfigBuilder,
     catalog,
     conference_record,
@@ -31,6 +32,16 @@ def _participant(n: int) -> str:
     return f"CP{n:032x}"
 
 
+def _per_account(create_time: str, account_sid: str = ACCOUNT_SID) -> dict:
+    """The summaries' state: one cursor per account (TwilioAccounts), and the latest of them as the global one."""
+    return {
+        "use_global_cursor": False,
+        "states": [{"partition": {"account_sid": account_sid, "parent_slice": {}}, "cursor": {"create_time": create_time}}],
+        "state": {"create_time": create_time},
+        "lookback_window": 0,
+    }
+
+
 @freeze_time(_NOW)
 class TestConferenceSummaries:
     def test_given_a_window_when_read_then_created_after_and_before_bound_it_and_records_outside_are_dropped(self, http_mocker):
@@ -51,10 +62,10 @@ class TestConferenceSummaries:
         )
 
         assert [r["conference_sid"] for r in records_of(output, "conference_summaries")] == [conference_sid(2), conference_sid(3)]
-        assert output.most_recent_state.stream_state.__dict__ == {"create_time": "2024-03-15T11:00:00Z"}
+        assert output.most_recent_state.stream_state.__dict__ == _per_account("2024-03-15T11:00:00Z")
 
     def test_given_a_state_when_read_then_start_48_hours_and_the_lookback_before_it(self, http_mocker):
-        state = StateBuilder().with_stream_state("conference_summaries", {"create_time": "2024-03-14T10:00:00Z"}).build()
+        state = StateBuilder().with_stream_state("conference_summaries", _per_account("2024-03-14T10:00:00Z")).build()
         # 48 hours + 30 minutes before 2024-03-14T10:00:00Z
         http_mocker.get(
             summaries_window(utc(2024, 3, 12, 9, 30), utc(2024, 3, 15, 12)).build(),
@@ -68,13 +79,33 @@ class TestConferenceSummaries:
         )
 
         assert [r["processing_state"] for r in records_of(output, "conference_summaries")] == ["complete"]
+        assert output.errors == []
+
+    def test_given_a_0_1_0_state_of_one_cursor_when_read_then_every_account_starts_48_hours_and_the_lookback_before_it(
+        self, http_mocker
+    ):
+        # 0.1.0 without subaccounts saved a single cursor: it applies to the account's partition as the global one.
+        state = StateBuilder().with_stream_state("conference_summaries", {"create_time": "2024-03-14T10:00:00Z"}).build()
+        http_mocker.get(
+            summaries_window(utc(2024, 3, 12, 9, 30), utc(2024, 3, 15, 12)).build(),
+            insights_response("conference_summaries", [summary_record(conference_sid(1), utc(2024, 3, 14, 12))]),
+        )
+
+        output = read_source(
+            ConfigBuilder().with_start_date(_START).with_lookback_window(30).build(),
+            catalog("conference_summaries", sync_mode=SyncMode.incremental),
+            state,
+        )
+
+        assert [r["conference_sid"] for r in records_of(output, "conference_summaries")] == [conference_sid(1)]
+        assert output.most_recent_state.stream_state.__dict__["states"] == _per_account("2024-03-14T12:00:00Z")["states"]
 
     def test_given_insights_not_enabled_when_read_then_one_warning_and_the_other_streams_in_full(self, http_mocker):
         http_mocker.get(_WINDOW.build(), twilio_error(403, 20403, "Voice Insights Advanced Features must be active"))
         conferences = conferences_window(date(2024, 2, 20), date(2024, 3, 16))
         http_mocker.get(conferences.build(), list_response("conferences", [conference_record(conference_sid(1), utc(2024, 3, 1))]))
-        for status in ("in-progress", "init"):
-            http_mocker.get(conferences_window(date(2024, 2, 20), date(2024, 3, 16), status).build(), list_response("conferences", []))
+        for status in ("in-progress", "init"):  # the live statuses start 48 hours before now
+            http_mocker.get(conferences_window(date(2024, 3, 13), date(2024, 3, 16), status).build(), list_response("conferences", []))
 
         output = read_source(
             ConfigBuilder().with_start_date(_START).build(),
@@ -120,7 +151,8 @@ class TestConferenceParticipantSummaries:
             _participant(3),
         ]
         state = output.most_recent_state.stream_state.__dict__
-        assert state["parent_state"]["conference_summaries"] == {"create_time": "2024-03-02T00:00:00Z"}
+        assert state["parent_state"]["conference_summaries"] == _per_account("2024-03-02T00:00:00Z")
+        assert state["use_global_cursor"] is True and state["state"] == {"join_time": "2024-03-02T00:00:00Z"}
 
     def test_given_a_next_page_url_on_another_host_when_read_then_refused(self, http_mocker):
         http_mocker.get(_WINDOW.build(), insights_response("conference_summaries", [summary_record(conference_sid(1), utc(2024, 3, 1))]))
