@@ -28,10 +28,9 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from integration_tests.connector import COMMAND, LOOPBACK_ONLY, catalog  # noqa: E402
-from integration_tests.fake_twilio import Dataset, FakeTwilio  # noqa: E402
+from fake_twilio import Dataset, FakeTwilio
+from fake_twilio.harness import COMMAND, LOOPBACK_ONLY, catalog
 
 OFFICIAL_VERSION = "0.16.0"
 OFFICIAL_VENV = ROOT / ".bench" / f"airbyte-source-twilio-{OFFICIAL_VERSION}"

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from integration_tests.connector import Workdir, catalog, sample_config
-from integration_tests.fake_twilio import Dataset
+from fake_twilio import Dataset
+from fake_twilio.harness import Workdir, catalog, sample_config
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = yaml.safe_load((ROOT / "source_twilio" / "manifest.yaml").read_text())

@@ -16,8 +16,8 @@ from typing import List
 
 import pytest
 
-from integration_tests.connector import COMMAND, LOOPBACK_ONLY, Run, Workdir, catalog, run, sample_config, scan_for_secrets
-from integration_tests.fake_twilio import Dataset
+from fake_twilio import Dataset
+from fake_twilio.harness import COMMAND, LOOPBACK_ONLY, Run, Workdir, catalog, run, sample_config, scan_for_secrets
 
 IMAGE = os.environ.get("SOURCE_TWILIO_IMAGE", "source-twilio:dev")
 BOTH = ["conferences", "conference_participants"]

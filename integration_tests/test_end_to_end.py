@@ -10,16 +10,11 @@ from pathlib import Path
 
 from jsonschema import Draft7Validator, FormatChecker
 
-from integration_tests.connector import (
-    catalog,
-    run,
-    sample_config,
-    stream_state,
-)
+from fake_twilio import Dataset
+from fake_twilio.dataset import iso
+from fake_twilio.harness import catalog, run, sample_config, stream_state
 from integration_tests.expected_records import PATH as EXPECTED_RECORDS
 from integration_tests.expected_records import read_snapshot
-from integration_tests.fake_twilio import Dataset
-from integration_tests.fake_twilio.dataset import iso
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "source_twilio" / "schemas"
 ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from integration_tests.fake_twilio import Dataset, Faults
+from fake_twilio import Dataset, Faults
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -92,10 +92,10 @@ def test_given_changes_when_the_dataset_is_mutated_then_the_next_response_shows_
     assert {c.sid for c in added} <= set(listed)
 
 
-def test_given_the_shell_command_when_started_then_it_prints_where_it_listens_and_stops_on_sigterm():
+def test_given_the_shell_command_when_started_then_it_prints_where_it_listens_and_stops_on_sigterm(tmp_path):
     process = subprocess.Popen(
-        [sys.executable, "-m", "integration_tests.fake_twilio", "--conferences", "7"],
-        cwd=ROOT,
+        [sys.executable, "-m", "fake_twilio", "--conferences", "7"],
+        cwd=tmp_path,  # not the checkout: the installed package runs
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

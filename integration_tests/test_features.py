@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from integration_tests.connector import catalog, run, sample_config, stream_state
-from integration_tests.fake_twilio import Dataset
-from integration_tests.fake_twilio.dataset import iso
+from fake_twilio import Dataset
+from fake_twilio.dataset import iso
+from fake_twilio.harness import catalog, run, sample_config, stream_state
 
 INSIGHTS = ["conference_summaries", "conference_participant_summaries"]
 ALL = ["conferences", "conference_participants", *INSIGHTS]

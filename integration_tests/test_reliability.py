@@ -10,10 +10,10 @@ from typing import Dict
 
 import pytest
 
-from integration_tests import reliability
-from integration_tests.connector import comparable_state
-from integration_tests.fake_twilio.dataset import iso
-from integration_tests.reliability import READ_TIMEOUT_S, SCENARIOS, STREAMS, Outcome
+from fake_twilio.dataset import iso
+from fake_twilio.harness import comparable_state
+from tools import reliability
+from tools.reliability import READ_TIMEOUT_S, SCENARIOS, STREAMS, Outcome
 
 RECOVERING = [s.name for s in SCENARIOS if s.expect == "complete" and s.name != "clean"]
 NEVER_RECOVERING = [s.name for s in SCENARIOS if s.expect == "fails clearly"]

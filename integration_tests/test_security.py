@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from integration_tests.connector import catalog, leaked_secrets, run, sample_config, scan_for_secrets
-from integration_tests.fake_twilio import Dataset, FakeTwilio
+from fake_twilio import Dataset, FakeTwilio
+from fake_twilio.harness import catalog, leaked_secrets, run, sample_config, scan_for_secrets
 from integration_tests.tls import self_signed_certificate, server_context
 
 ROOT = Path(__file__).resolve().parent.parent
