@@ -152,6 +152,12 @@ class Workdir:
     def cleanup(self) -> None:
         self._dir.cleanup()
 
+    def __enter__(self) -> "Workdir":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.cleanup()
+
 
 def command_args(command: str, work: Workdir, config: Any, catalog_: Any = None, state: Any = None) -> List[str]:
     args = [COMMAND, command, "--config", work.write("config.json", config)]
