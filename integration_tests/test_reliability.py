@@ -1,4 +1,4 @@
-"""The fault scenarios of integration_tests/reliability.py (the ones RELIABILITY.md reports), asserted.
+"""The fault scenarios of tools/reliability.py (the ones RELIABILITY.md reports), asserted.
 
 All scenarios run at once (each its own fake Twilio and connector process); the slowest, a URL that never
 recovers, waits through ten backoffs of up to 30 s, so the module takes about two and a half minutes.
