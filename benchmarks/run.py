@@ -1,13 +1,24 @@
-"""Benchmark: a full read of the conference streams from the fake Twilio, by source-twilio and, with
---vs-official, by Airbyte's airbyte-source-twilio 0.16.0 on the same server in the same run.
+"""Benchmark: full reads of the fake Twilio by source-twilio, Airbyte's connector and the floor, side by side.
 
-    .venv/bin/python -m benchmarks.run                      # N=2000, 10% live with 4 participants, L=30 ms
-    .venv/bin/python -m benchmarks.run --vs-official        # the same, and the official connector
-    .venv/bin/python -m benchmarks.run --vs-official --scaling 20000 --write BENCHMARKS.md
+    .venv/bin/python -m benchmarks.run                                   # every workload, every connector, once
+    .venv/bin/python -m benchmarks.run --workloads 2k --connectors ours,floor
+    .venv/bin/python -m benchmarks.run --repeat 3 --write BENCHMARKS.md  # the figures of BENCHMARKS.md
+    .venv/bin/python -m benchmarks.run --workloads all4 --connectors ours --profile PROFILE.md
 
-Each connector runs as its own process; the figures are: wall time, requests the fake served, the most
-requests in flight, records, records per second, CPU seconds of the connector process (user + system, from wait4) and
-its peak RSS (VmHWM, read until it exits). The fake runs in this process, on 127.0.0.1, with a latency per request.
+Workloads (a latency of 30 ms per request by default):
+  2k    conferences + participants, 2,000 conferences (10% live x 4 participants) over six months
+  50k   the same, 50,000 conferences over 60 days (1,000 live)
+  all4  all four streams, 2,000 conferences
+Connectors:
+  ours    source-twilio, the installed command, default settings (10 workers)
+  1.0.7   airbyte-source-twilio 0.16.0 with 1.0.7's Status changes, reconstructed (benchmarks/official.py)
+  0.16.0  airbyte-source-twilio 0.16.0 from PyPI, default settings (3 workers); neither reads Voice Insights
+  floor   benchmarks/floor.py: the same requests and records with requests and a thread pool, no CDK
+
+Each connector runs as its own process; the figures are wall time, CPU seconds (user + system, from wait4),
+peak RSS (VmHWM, read until it exits), the requests the fake served and the most in flight. Every run's
+records are checked against the dataset, key by key: a record missing, duplicated or unknown is reported, and
+makes the benchmark fail for source-twilio and the floor. The fake runs in this process, on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -16,55 +27,79 @@ import argparse
 import json
 import os
 import platform
-import shutil
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks import official, pyspy
+from fake_twilio import Dataset, FakeTwilio
+from fake_twilio.harness import COMMAND, LOOPBACK_ONLY, Workdir, catalog
 
-from integration_tests.connector import COMMAND, LOOPBACK_ONLY, catalog  # noqa: E402
-from integration_tests.fake_twilio import Dataset, FakeTwilio  # noqa: E402
+FLOOR = Path(__file__).resolve().parent / "floor.py"
+BOTH = ("conferences", "conference_participants")
+ALL = BOTH + ("conference_summaries", "conference_participant_summaries")
+PRIMARY_KEYS = {
+    "conferences": ("sid",),
+    "conference_participants": ("conference_sid", "call_sid"),
+    "conference_summaries": ("conference_sid",),
+    "conference_participant_summaries": ("participant_sid",),
+}
 
-OFFICIAL_VERSION = "0.16.0"
-OFFICIAL_VENV = ROOT / ".bench" / f"airbyte-source-twilio-{OFFICIAL_VERSION}"
-STREAMS = ["conferences", "conference_participants"]
+
+@dataclass(frozen=True)
+class Workload:
+    key: str
+    title: str
+    conferences: int
+    live_share: float
+    months: int
+    streams: Tuple[str, ...]
+
+    def dataset(self) -> Dataset:
+        return Dataset(conferences=self.conferences, live_share=self.live_share, participants_per_live=4, months=self.months, seed=2026)
+
+
+WORKLOADS = {
+    w.key: w
+    for w in (
+        Workload("2k", "conferences + participants, 2,000 conferences (10% live x 4)", 2000, 0.1, 6, BOTH),
+        Workload("50k", "conferences + participants, 50,000 conferences over 60 days (1,000 live x 4)", 50000, 0.02, 2, BOTH),
+        Workload("all4", "all four streams, 2,000 conferences (10% live x 4)", 2000, 0.1, 6, ALL),
+    )
+}
+CONNECTORS = {"ours": "source-twilio", "1.0.7": official.RECONSTRUCTED, "0.16.0": official.PLAIN, "floor": "floor (no CDK)"}
+ALL_ONCE = "all records, once"
+STOPPED = "stopped after"
+CHECKED = {"ours", "floor"}  # a loss fails the benchmark; the official connectors' losses are reported
 
 
 @dataclass
 class Figures:
     connector: str
-    conferences: int
-    latency_ms: float
+    workload: str
     wall_s: float
+    cpu_s: float
+    peak_rss_mb: float
     requests: int
     max_in_flight: int
     records: Dict[str, int]
-    cpu_s: float
-    peak_rss_mb: float
+    check: str
     exit_code: int
+    fake_cpu_s: float = 0.0  # this process's CPU during the read: mostly the fake Twilio answering
     runs: int = 1
-    wall_range: tuple = ()
-    rss_range: tuple = ()
+    wall_range: Tuple[float, float] = (0.0, 0.0)
 
     @property
-    def total_records(self) -> int:
-        return sum(self.records.values())
-
-    @property
-    def records_per_s(self) -> float:
-        return self.total_records / self.wall_s if self.wall_s else 0.0
-
-    @property
-    def cpu_ms_per_1000_records(self) -> float:
-        return self.cpu_s * 1000 / max(self.total_records / 1000, 0.001)
+    def ok(self) -> bool:
+        return self.exit_code == 0 and self.check == ALL_ONCE
 
 
 def _peak_rss_mb(pid: int) -> float:
@@ -77,133 +112,150 @@ def _peak_rss_mb(pid: int) -> float:
         return next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
 
 
-def _measure(command: List[str], env: Dict[str, str]) -> tuple:
-    """Runs `command` with stdout to a file; returns (exit code, wall s, cpu s, peak RSS MB, stdout path)."""
-    out = tempfile.NamedTemporaryFile(prefix="bench-", suffix=".jsonl", delete=False)
-    started = time.monotonic()
-    process = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL, env=env)
-    peak = 0.0
-    time.sleep(0.05)  # past exec
-    while True:
-        # WNOWAIT: a finished child stays a zombie whose /proc status still holds its VmHWM... until reaped.
-        finished = os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
-        try:
-            peak = max(peak, _peak_rss_mb(process.pid))
-        except (OSError, StopIteration):
-            pass
-        if finished is not None:
-            break
-        time.sleep(0.01)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.monotonic() - started
+def measure(command: List[str], env: Dict[str, str], stdout: str, timeout: Optional[float] = None) -> Tuple[int, float, float, float]:
+    """Runs `command` with its stdout to a file; returns (exit code, wall s, cpu s, peak RSS MB).
+
+    Past `timeout` seconds the process is killed (exit code -9)."""
+    with open(stdout, "wb") as out:
+        started = time.monotonic()
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL, env=env)
+        peak = 0.0
+        time.sleep(0.05)  # past exec
+        while True:
+            # WNOWAIT: a finished child stays a zombie whose /proc status still holds its VmHWM... until reaped.
+            finished = os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+            try:
+                peak = max(peak, _peak_rss_mb(process.pid))
+            except (OSError, StopIteration):
+                pass
+            if finished is not None:
+                break
+            if timeout and time.monotonic() - started > timeout and process.returncode is None:
+                process.kill()
+                process.returncode = -9
+            time.sleep(0.01)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.monotonic() - started
     process.returncode = os.waitstatus_to_exitcode(status)
-    out.close()
-    return process.returncode, wall, usage.ru_utime + usage.ru_stime, peak, out.name
+    return process.returncode, wall, usage.ru_utime + usage.ru_stime, peak
 
 
-def _count_records(path: str) -> Dict[str, int]:
-    counts: Dict[str, int] = {}
-    with open(path) as lines:
+def expected_keys(dataset: Dataset, streams: Sequence[str]) -> Dict[str, Set[tuple]]:
+    """What a full read from before the first conference returns, by primary key."""
+    conferences = dataset.all_conferences()
+    every = {
+        "conferences": {(c.sid,) for c in conferences},
+        "conference_participants": {(p.conference_sid, p.call_sid) for p in dataset.iter_participants(live_only=True)},
+        "conference_summaries": {(c.sid,) for c in conferences},
+        "conference_participant_summaries": {(p.participant_sid,) for p in dataset.iter_participants(live_only=False)},
+    }
+    return {stream: every[stream] for stream in streams}
+
+
+def check_records(path: str, expected: Dict[str, Set[tuple]]) -> Tuple[Dict[str, int], str]:
+    """Counts the RECORD lines of a run by stream and compares their keys with the dataset's."""
+    seen: Dict[str, Counter] = {stream: Counter() for stream in expected}
+    with open(path, "rb") as lines:
         for line in lines:
-            if line.startswith('{"type":"RECORD"') or line.startswith('{"type": "RECORD"'):
-                stream = json.loads(line)["record"]["stream"]
-                counts[stream] = counts.get(stream, 0) + 1
-    os.unlink(path)
-    return counts
+            if b'"RECORD"' not in line[:40]:
+                continue
+            record = json.loads(line)["record"]
+            stream = record["stream"]
+            seen.setdefault(stream, Counter())[tuple(record["data"].get(k) for k in PRIMARY_KEYS.get(stream, ("sid",)))] += 1
+    problems = []
+    for stream, keys in seen.items():
+        wanted = expected.get(stream, set())
+        for what, count in (
+            ("missing", len(wanted - set(keys))),
+            ("duplicated", sum(n - 1 for n in keys.values())),
+            ("not in the dataset", len(set(keys) - wanted)),
+        ):
+            if count:
+                problems.append(f"{count} {stream} {what}")
+    return {stream: sum(keys.values()) for stream, keys in seen.items()}, "; ".join(problems) or ALL_ONCE
 
 
-def _files(config: dict, configured_catalog: dict) -> tuple:
-    work = Path(tempfile.mkdtemp(prefix="bench-"))
-    (work / "config.json").write_text(json.dumps(config))
-    (work / "catalog.json").write_text(json.dumps(configured_catalog))
-    return work, str(work / "config.json"), str(work / "catalog.json")
+def start_date(dataset: Dataset) -> str:
+    return (dataset.anchor - timedelta(days=30 * dataset.months + 1)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def run_ours(fake: FakeTwilio, start_date: str, n: int, latency_ms: float) -> Figures:
+def our_config(fake: FakeTwilio) -> dict:
     main = fake.dataset.main_account
-    config = {
+    return {
         "account_sid": main.sid,
         "credentials": {"auth_type": "auth_token", "auth_token": main.auth_token},
-        "start_date": start_date,
+        "start_date": start_date(fake.dataset),
         "base_url": fake.base_url,
         "insights_base_url": fake.base_url,
     }
-    work, config_path, catalog_path = _files(config, catalog(STREAMS, incremental=False))
-    fake.stats.reset()
-    code, wall, cpu, rss, out = _measure(
-        [COMMAND, "read", "--config", config_path, "--catalog", catalog_path], {**os.environ, **LOOPBACK_ONLY}
-    )
-    shutil.rmtree(work)
-    return Figures("source-twilio", n, latency_ms, wall, fake.stats.requests, fake.stats.max_in_flight, _count_records(out), cpu, rss, code)
 
 
-def ensure_official() -> Path:
-    """A venv with airbyte-source-twilio 0.16.0 (Python < 3.12, airbyte-cdk 6), made once in .bench/."""
-    python = OFFICIAL_VENV / "bin" / "python"
-    if not (OFFICIAL_VENV / "bin" / "source-declarative-manifest").exists():
-        base = shutil.which("python3.11") or sys.executable
-        subprocess.run([base, "-m", "venv", str(OFFICIAL_VENV)], check=True)
-        subprocess.run(
-            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", f"airbyte-source-twilio=={OFFICIAL_VERSION}"],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-    return OFFICIAL_VENV
-
-
-def run_official(fake: FakeTwilio, start_date: str, n: int, latency_ms: float) -> Figures:
-    """The official connector at its default settings, its manifest pointed at the fake (its hosts are hard-coded)."""
-    venv = ensure_official()
-    package = next((venv / "lib").glob("python3.*/site-packages/source_twilio"))
+def command_for(connector: str, fake: FakeTwilio, work: Workdir, streams: Sequence[str]) -> List[str]:
+    configured = work.write("catalog.json", catalog(streams, incremental=False))
+    if connector in ("ours", "floor"):
+        config = work.write("config.json", our_config(fake))
+        first = [COMMAND] if connector == "ours" else [sys.executable, str(FLOOR)]
+        return first + ["read", "--config", config, "--catalog", configured]
     main = fake.dataset.main_account
-    manifest = (package / "manifest.yaml").read_text().replace("https://api.twilio.com", fake.base_url)
-    config = {"account_sid": main.sid, "auth_token": main.auth_token, "start_date": start_date}
-    work, config_path, catalog_path = _files(config, catalog(STREAMS, incremental=False))
-    (work / "manifest.yaml").write_text(manifest)
-    fake.stats.reset()
-    code, wall, cpu, rss, out = _measure(
-        [str(venv / "bin" / "source-declarative-manifest"), "read", "--config", config_path, "--catalog", catalog_path,
-         "--manifest-path", str(work / "manifest.yaml")],
-        {**os.environ, **LOOPBACK_ONLY, "AIRBYTE_ENABLE_UNSAFE_CODE": "true"},
-    )
-    shutil.rmtree(work)
-    return Figures(f"airbyte-source-twilio {OFFICIAL_VERSION}", n, latency_ms, wall, fake.stats.requests, fake.stats.max_in_flight, _count_records(out), cpu, rss, code)
+    config = work.write("config.json", {"account_sid": main.sid, "auth_token": main.auth_token, "start_date": start_date(fake.dataset)})
+    manifest = work.write("manifest.yaml", official.manifest_text(connector == "1.0.7", fake.base_url))
+    return official.command(manifest, config, configured)
+
+
+def run_once(connector: str, workload: Workload, fake: FakeTwilio, expected: Dict[str, Set[tuple]], timeout: Optional[float]) -> Figures:
+    with Workdir() as work:
+        command = command_for(connector, fake, work, workload.streams)
+        stdout = str(work.path / "stdout.jsonl")
+        fake.stats.reset()
+        before = resource.getrusage(resource.RUSAGE_SELF)
+        code, wall, cpu, rss = measure(command, {**os.environ, **LOOPBACK_ONLY, "AIRBYTE_ENABLE_UNSAFE_CODE": "true"}, stdout, timeout)
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        records, check = check_records(stdout, expected)
+    if code == -9:
+        check = f"{STOPPED} {timeout:g} s"
+    fake_cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return Figures(CONNECTORS[connector], workload.key, wall, cpu, rss, fake.stats.requests, fake.stats.max_in_flight, records, check, code, fake_cpu)
 
 
 def median_of(runs: List[Figures]) -> Figures:
-    """One row for several runs of the same read: the medians, with the range of wall time and peak RSS."""
-    def med(values):
-        return statistics.median(values)
-
+    """One row for several runs of the same read: the medians, with the range of wall time."""
     first = runs[0]
+    checks = sorted({r.check for r in runs})
     return Figures(
         connector=first.connector,
-        conferences=first.conferences,
-        latency_ms=first.latency_ms,
-        wall_s=med([r.wall_s for r in runs]),
-        requests=int(med([r.requests for r in runs])),
-        max_in_flight=int(med([r.max_in_flight for r in runs])),
-        records=first.records if all(r.records == first.records for r in runs) else {"mismatch": -1},
-        cpu_s=med([r.cpu_s for r in runs]),
-        peak_rss_mb=med([r.peak_rss_mb for r in runs]),
+        workload=first.workload,
+        wall_s=statistics.median(r.wall_s for r in runs),
+        cpu_s=statistics.median(r.cpu_s for r in runs),
+        peak_rss_mb=statistics.median(r.peak_rss_mb for r in runs),
+        requests=int(statistics.median(r.requests for r in runs)),
+        max_in_flight=int(statistics.median(r.max_in_flight for r in runs)),
+        records=first.records,
+        check=" / ".join(checks),
         exit_code=max(r.exit_code for r in runs),
+        fake_cpu_s=statistics.median(r.fake_cpu_s for r in runs),
         runs=len(runs),
         wall_range=(min(r.wall_s for r in runs), max(r.wall_s for r in runs)),
-        rss_range=(min(r.peak_rss_mb for r in runs), max(r.peak_rss_mb for r in runs)),
     )
 
 
-def bench(n: int, live_share: float, participants: int, latency_ms: float, official: bool, repeat: int = 1) -> List[Figures]:
-    dataset = Dataset(conferences=n, live_share=live_share, participants_per_live=participants, seed=2026)
-    start_date = (dataset.anchor - timedelta(days=30 * dataset.months + 1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+def applicable(connector: str, workload: Workload) -> bool:
+    """Airbyte's connector has no Voice Insights streams."""
+    return connector in ("ours", "floor") or set(workload.streams) <= set(BOTH)
+
+
+def bench(workload: Workload, connectors: Sequence[str], repeat: int, latency_ms: float, timeout: Optional[float] = None) -> List[Figures]:
+    dataset = workload.dataset()
+    expected = expected_keys(dataset, workload.streams)
     results = []
-    # legacy_status_default: the official connector sends no Status; since 2026-09-30 Twilio then lists only
-    # in-progress conferences. The old default (all of them) gives it the same data to read as ours.
+    # legacy_status_default: 0.16.0 sends no Status; since 2026-09-30 Twilio then lists only in-progress
+    # conferences. The old default (all of them) gives it the same data to read as the others.
     with FakeTwilio(dataset, latency=latency_ms / 1000, legacy_status_default=True) as fake:
-        results.append(median_of([run_ours(fake, start_date, n, latency_ms) for _ in range(repeat)]))
-        if official:
-            results.append(median_of([run_official(fake, start_date, n, latency_ms) for _ in range(repeat)]))
+        for connector in connectors:
+            if applicable(connector, workload):
+                row = median_of([run_once(connector, workload, fake, expected, timeout) for _ in range(repeat)])
+                print(f"  {workload.key:>4}  {row.connector}: {row.wall_s:.2f} s, {row.cpu_s:.2f} s CPU, {row.peak_rss_mb:.0f} MB, "
+                      f"{row.requests} requests; {row.check}", file=sys.stderr, flush=True)
+                results.append(row)
     return results
 
 
@@ -216,79 +268,139 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
+def side_by_side(results: List[Figures]) -> str:
+    """One row per workload, one column per connector: wall time, CPU, peak RSS and requests."""
+    names = [name for name in CONNECTORS.values() if any(r.connector == name for r in results)]
+    rows = ["| Workload | " + " | ".join(names) + " |", "| --- |" + " ---: |" * len(names)]
+    for key, workload in WORKLOADS.items():
+        cells = {r.connector: r for r in results if r.workload == key}
+        if cells:
+            rows.append(f"| {workload.title} | " + " | ".join(_cell(cells.get(n)) for n in names) + " |")
+    return "\n".join(rows)
+
+
+def _cell(r: Optional[Figures]) -> str:
+    if r is None:
+        return "–"
+    if r.check.startswith(STOPPED):
+        return f"> {r.wall_s:.0f} s (stopped: {r.requests} requests by then)"
+    return f"{r.wall_s:.1f} s, {r.cpu_s:.1f} s CPU, {r.peak_rss_mb:.0f} MB, {r.requests} req." + ("" if r.check == ALL_ONCE else " (loses records)")
+
+
 def table(results: List[Figures]) -> str:
     rows = [
-        "| Connector | N | L (ms) | Runs | Wall (s) | Requests | Max in flight | Records | Records/s | CPU (s) | CPU ms / 1000 records | Peak RSS (MB) | Exit |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| Workload | Connector | Runs | Wall (s) | CPU (s) | Peak RSS (MB) | Requests | Max in flight | Fake's CPU (s) | Records | Check | Exit |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
     ]
     for r in results:
-        records = " + ".join(f"{r.records.get(s, 0)}" for s in STREAMS)
         wall = f"{r.wall_s:.2f}" + (f" ({r.wall_range[0]:.2f}–{r.wall_range[1]:.2f})" if r.runs > 1 else "")
-        rss = f"{r.peak_rss_mb:.0f}" + (f" ({r.rss_range[0]:.0f}–{r.rss_range[1]:.0f})" if r.runs > 1 else "")
+        records = " + ".join(str(r.records.get(s, 0)) for s in WORKLOADS[r.workload].streams)
         rows.append(
-            f"| {r.connector} | {r.conferences} | {r.latency_ms:g} | {r.runs} | {wall} | {r.requests} | {r.max_in_flight} | {records} | "
-            f"{r.records_per_s:.0f} | {r.cpu_s:.2f} | {r.cpu_ms_per_1000_records:.0f} | {rss} | {r.exit_code} |"
+            f"| {r.workload} | {r.connector} | {r.runs} | {wall} | {r.cpu_s:.2f} | {r.peak_rss_mb:.0f} | {r.requests} | "
+            f"{r.max_in_flight} | {r.fake_cpu_s:.2f} | {records} | {r.check} | {r.exit_code} |"
         )
     return "\n".join(rows)
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--conferences", type=int, default=2000)
-    parser.add_argument("--live-share", type=float, default=0.1)
-    parser.add_argument("--participants", type=int, default=4, help="participants per live conference")
-    parser.add_argument("--latency-ms", type=float, default=30.0)
-    parser.add_argument("--vs-official", action="store_true", help=f"also run airbyte-source-twilio {OFFICIAL_VERSION}")
-    parser.add_argument("--scaling", type=int, default=0, metavar="N", help="also run source-twilio alone with N conferences")
-    parser.add_argument("--repeat", type=int, default=1, help="runs of each read; the table shows medians and ranges")
-    parser.add_argument("--write", metavar="FILE", help="write the results as Markdown (BENCHMARKS.md)")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    args = parser.parse_args(argv)
-
-    results = bench(args.conferences, args.live_share, args.participants, args.latency_ms, args.vs_official, args.repeat)
-    if args.scaling:
-        results += bench(args.scaling, args.live_share, args.participants, args.latency_ms, False, args.repeat)
-    print(table(results))
-    ours, official = results[0], next((r for r in results if r.connector.startswith("airbyte")), None)
-    summary = []
-    if official:
-        summary.append(
-            f"wall time {official.wall_s / ours.wall_s:.1f}x shorter, {official.requests / ours.requests:.1f}x fewer requests, "
-            f"peak RSS {ours.peak_rss_mb / official.peak_rss_mb:.2f}x the official's, CPU per 1000 records "
-            f"{ours.cpu_ms_per_1000_records / official.cpu_ms_per_1000_records:.2f}x the official's"
-        )
-    scaled = next((r for r in results[1:] if r.connector == "source-twilio"), None)
-    if scaled:
-        summary.append(
-            f"peak RSS at N={scaled.conferences}: {scaled.peak_rss_mb / ours.peak_rss_mb:.2f}x that at N={ours.conferences} (medians"
-            + (f"; {scaled.rss_range[0] / ours.peak_rss_mb:.2f}x to {scaled.rss_range[1] / ours.peak_rss_mb:.2f}x over the runs)" if scaled.runs > 1 else ")")
-        )
-    for line in summary:
-        print(line)
-    if args.json:
-        print(json.dumps([{**asdict(r), "records_per_s": r.records_per_s} for r in results], indent=2))
-    if args.write:
-        command = "python -m benchmarks.run " + " ".join(argv if argv is not None else sys.argv[1:])
-        write_markdown(Path(args.write), command, results, summary)
-    return 0 if all(r.exit_code == 0 for r in results) else 1
+def ratios(results: List[Figures]) -> List[str]:
+    """Per workload: source-twilio against each other connector, as factors of wall time and CPU."""
+    lines = []
+    for key in WORKLOADS:
+        rows = {r.connector: r for r in results if r.workload == key}
+        ours = rows.get(CONNECTORS["ours"])
+        if not ours:
+            continue
+        parts = []
+        for name in (CONNECTORS["1.0.7"], CONNECTORS["0.16.0"]):
+            if name in rows:
+                more = "more than " if rows[name].check.startswith(STOPPED) else ""
+                parts.append(f"{more}{rows[name].wall_s / ours.wall_s:.1f}x faster than {name}")
+        floor = rows.get(CONNECTORS["floor"])
+        if floor:
+            parts.append(f"{ours.wall_s / floor.wall_s:.2f}x the floor's wall time and {ours.cpu_s / floor.cpu_s:.2f}x its CPU")
+        if parts:
+            lines.append(f"{key}: source-twilio " + ", ".join(parts))
+    return lines
 
 
-def write_markdown(path: Path, command: str, results: List[Figures], summary: List[str]) -> None:
+def write_markdown(path: Path, command: str, latency_ms: float, results: List[Figures], summary: List[str]) -> None:
     notes = path.read_text().split("<!-- notes -->", 1)[1] if path.exists() and "<!-- notes -->" in path.read_text() else "\n"
+    workloads = "".join(f"- `{w.key}`: {w.title}\n" for w in WORKLOADS.values())
     path.write_text(
         "# Benchmarks\n\n"
-        "Produced by `benchmarks/run.py`; every figure below comes from the command shown. A full read of\n"
-        "`conferences` and `conference_participants` (full refresh) from the fake Twilio on 127.0.0.1, with a latency\n"
-        "per request; 10% of the conferences are live with 4 participants each.\n\n"
+        "Produced by `benchmarks/run.py`; every figure below comes from the command shown. Full reads (full refresh)\n"
+        f"from the fake Twilio on 127.0.0.1 with {latency_ms:g} ms of latency per request, by source-twilio, by Airbyte's\n"
+        f"connector ({official.PLAIN} from PyPI, and {official.RECONSTRUCTED}: see `benchmarks/official.py`)\n"
+        "and by the floor (`benchmarks/floor.py`: the same requests and records with `requests` and a thread pool,\n"
+        "no CDK). The workloads:\n\n"
+        f"{workloads}\n"
         f"- Machine: {machine()}\n"
         f"- Command: `{command}`\n"
         f"- Date: {time.strftime('%Y-%m-%d')}\n\n"
-        f"{table(results)}\n\n"
+        f"{side_by_side(results)}\n\n"
         + "".join(f"- {line}\n" for line in summary)
-        + "\nRecords are `conferences + conference_participants`. CPU (wait4) and peak RSS (VmHWM) are the connector\n"
-        "process's own; the fake Twilio runs in the benchmark's process.\n\n<!-- notes -->"
+        + "\nIn detail:\n\n"
+        f"{table(results)}\n\n"
+        "Wall time is the median of the runs (range in brackets); CPU (wait4) and peak RSS (VmHWM) are the medians\n"
+        "of the connector process's own; the fake Twilio runs in the benchmark's process (its CPU during the read: Fake's CPU). Records: conferences +\n"
+        "conference_participants (+ conference_summaries + conference_participant_summaries); Check compares every run's records with the dataset by primary key.\n"
+        "Airbyte's connector has no Voice Insights streams, so it does not run `all4`.\n\n<!-- notes -->"
         + notes
     )
+
+
+def profile(workload: Workload, latency_ms: float, path: Path, command: str) -> int:
+    """source-twilio's read of `workload` under py-spy, its records checked, the profile written to `path`."""
+    dataset = workload.dataset()
+    with FakeTwilio(dataset, latency=latency_ms / 1000) as fake, Workdir() as work:
+        read = command_for("ours", fake, work, workload.streams)
+        stdout, raw = str(work.path / "stdout.jsonl"), str(work.path / "profile.txt")
+        wall = pyspy.record(read, {**os.environ, **LOOPBACK_ONLY}, stdout, raw)
+        records, check = check_records(stdout, expected_keys(dataset, workload.streams))
+        pyspy.write(path, Path(raw).read_text(), [
+            f"Command: `{command}`",
+            f"Workload: {workload.title}, {latency_ms:g} ms per request; {fake.stats.requests} requests",
+            f"Read: {wall:.1f} s under the profiler; records {records}: {check}",
+            f"Machine: {machine()}; date {time.strftime('%Y-%m-%d')}",
+        ])
+    print(f"profile written to {path} ({check})", file=sys.stderr)
+    return 0 if check == ALL_ONCE else 1
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n\n", 2)[2])
+    parser.add_argument("--workloads", default=",".join(WORKLOADS), help=f"comma-separated, of {', '.join(WORKLOADS)}")
+    parser.add_argument("--connectors", default=",".join(CONNECTORS), help=f"comma-separated, of {', '.join(CONNECTORS)}")
+    parser.add_argument("--latency-ms", type=float, default=30.0)
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each read; the table shows medians and ranges")
+    parser.add_argument("--write", metavar="FILE", help="write the results as Markdown (BENCHMARKS.md)")
+    parser.add_argument("--profile", metavar="FILE", help="instead: profile source-twilio with py-spy on the first workload, into FILE")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--timeout", type=float, metavar="S", help="stop a read after S seconds (at 50k, 0.16.0 asks 50,000 conferences for participants, 3 at a time)")
+    args = parser.parse_args(argv)
+    connectors = args.connectors.split(",")
+    for asked, known in ((args.workloads.split(","), WORKLOADS), (connectors, CONNECTORS)):
+        if set(asked) - set(known):
+            parser.error(f"unknown: {sorted(set(asked) - set(known))}; known: {', '.join(known)}")
+    workloads = [WORKLOADS[key] for key in args.workloads.split(",")]
+    command = "python -m benchmarks.run " + " ".join(argv if argv is not None else sys.argv[1:])
+
+    if args.profile:
+        return profile(workloads[0], args.latency_ms, Path(args.profile), command)
+
+    results = [row for workload in workloads for row in bench(workload, connectors, args.repeat, args.latency_ms, args.timeout)]
+    print(table(results))
+    summary = ratios(results)
+    for line in summary:
+        print(line)
+    if args.json:
+        print(json.dumps([asdict(r) for r in results], indent=2))
+    if args.write:
+        write_markdown(Path(args.write), command, args.latency_ms, results, summary)
+    failed = [r for r in results if not r.ok and r.connector in {CONNECTORS[key] for key in CHECKED}]
+    for r in failed:
+        print(f"FAILED: {r.connector} on {r.workload}: exit {r.exit_code}, {r.check}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -4,8 +4,8 @@ from typing import Callable, Iterator, List
 
 import pytest
 
-from integration_tests.connector import leaked_secrets
-from integration_tests.fake_twilio import Dataset, FakeTwilio
+from fake_twilio import Dataset, FakeTwilio
+from fake_twilio.harness import leaked_secrets
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def start_fake() -> Iterator[Callable[..., FakeTwilio]]:
 
 @pytest.fixture(autouse=True)
 def _no_secret_in_any_output() -> Iterator[None]:
-    """Every connector run of every test (integration_tests.connector.run, the docker runs, the fault scenarios,
+    """Every connector run of every test (fake_twilio.harness.run, the docker runs, the fault scenarios,
     the killed reads) is searched for the auth token or API key secret of its config."""
     yield
     leaks = leaked_secrets()

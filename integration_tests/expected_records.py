@@ -12,8 +12,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import List
 
-from integration_tests.connector import catalog, run, sample_config
-from integration_tests.fake_twilio import Dataset, FakeTwilio
+from fake_twilio import Dataset, FakeTwilio
+from fake_twilio.harness import catalog, run, sample_config
 
 PATH = Path(__file__).resolve().parent / "expected_records.jsonl"
 START_DATE = "2025-01-01T00:00:00Z"

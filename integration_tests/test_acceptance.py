@@ -19,8 +19,8 @@ from typing import Iterator
 import pytest
 from airbyte_cdk.test.standard_tests import DeclarativeSourceTestSuite
 
-from integration_tests.connector import LOOPBACK_ONLY
-from integration_tests.fake_twilio import Dataset, FakeTwilio
+from fake_twilio import Dataset, FakeTwilio
+from fake_twilio.harness import LOOPBACK_ONLY
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRETS = ROOT / "secrets"

@@ -11,8 +11,8 @@ from typing import Any, Callable, Dict, Tuple
 
 import pytest
 
-from integration_tests.connector import Run, catalog, run, sample_config
-from integration_tests.fake_twilio import Dataset, FakeTwilio
+from fake_twilio import Dataset, FakeTwilio
+from fake_twilio.harness import Run, catalog, run, sample_config
 
 TOKEN = "sample-auth-token-for-the-fake-twilio"
 STREAMS = ["conferences", "conference_participants"]

@@ -16,8 +16,18 @@ from typing import List
 
 import pytest
 
-from integration_tests.connector import COMMAND, LOOPBACK_ONLY, Run, Workdir, catalog, run, sample_config, scan_for_secrets
-from integration_tests.fake_twilio import Dataset
+from fake_twilio import Dataset
+from fake_twilio.harness import (
+    COMMAND,
+    LOOPBACK_ONLY,
+    Run,
+    Workdir,
+    catalog,
+    comparable_state,
+    run,
+    sample_config,
+    scan_for_secrets,
+)
 
 IMAGE = os.environ.get("SOURCE_TWILIO_IMAGE", "source-twilio:dev")
 BOTH = ["conferences", "conference_participants"]
@@ -65,9 +75,10 @@ def docker_run(command: str, config=None, catalog_=None, timeout: float = 300) -
     return Run.parse(result.returncode, result.stdout, result.stderr)
 
 
-# The build context, tests, configs and wheels stay in the build stage: not at the root, not in the package.
+# The build context, tests, the fake Twilio, tools, configs and wheels stay in the build stage: not at the root,
+# not in the package, not beside it in site-packages.
 FORBIDDEN = re.compile(
-    r"^(src|secrets|integration_tests|unit_tests|build)(/|$)|source_twilio/.*(test|secret)|sample_config|invalid_config|wheelhouse|\.git/"
+    r"^(src|secrets|integration_tests|unit_tests|build)(/|$)|fake_twilio|site-packages/(tools|benchmarks)/|source_twilio/.*(test|secret)|sample_config|invalid_config|wheelhouse|\.git/"
 )
 
 
@@ -110,7 +121,7 @@ def test_given_the_fake_when_read_in_docker_then_the_same_records_as_the_local_c
     for stream in BOTH:
         assert len(in_docker.records(stream)) > 0
         assert _sorted(in_docker.records(stream)) == _sorted(local.records(stream))
-    assert in_docker.final_state() == local.final_state()
+    assert comparable_state(in_docker.final_state()) == comparable_state(local.final_state())
 
 
 def test_given_the_image_when_inspected_then_non_root_with_labels_and_without_tests_or_secrets():

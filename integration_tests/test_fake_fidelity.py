@@ -17,7 +17,7 @@ from openapi_schema_validator import OAS30Validator
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
-from integration_tests.fake_twilio import Dataset
+from fake_twilio import Dataset
 
 OAI = Path(__file__).resolve().parent.parent / "third_party" / "twilio-oai"
 ERROR_SCHEMA = {

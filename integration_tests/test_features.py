@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from integration_tests.connector import catalog, conference_cursors, run, sample_config, without_control_messages
-from integration_tests.fake_twilio import Dataset
-from integration_tests.fake_twilio.dataset import iso
+from fake_twilio import Dataset
+from fake_twilio.dataset import iso
+from fake_twilio.harness import catalog, conference_cursors, run, sample_config, without_control_messages
 
 INSIGHTS = ["conference_summaries", "conference_participant_summaries"]
 ALL = ["conferences", "conference_participants", *INSIGHTS]

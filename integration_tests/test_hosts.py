@@ -18,8 +18,8 @@ from typing import Any, Dict, List, Optional
 import pytest
 import yaml
 
-from integration_tests.connector import LOOPBACK_ONLY, Run, Workdir, catalog, comparable_state, run, sample_config, scan_for_secrets
-from integration_tests.fake_twilio import Dataset
+from fake_twilio import Dataset
+from fake_twilio.harness import LOOPBACK_ONLY, Run, Workdir, catalog, comparable_state, run, sample_config, scan_for_secrets
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / "source_twilio" / "manifest.yaml"

@@ -15,7 +15,8 @@ from typing import Any, Callable, Dict, List, Optional, Set
 
 import pytest
 
-from integration_tests.connector import (
+from fake_twilio import FakeTwilio
+from fake_twilio.harness import (
     LOOPBACK_ONLY,
     Run,
     Workdir,
@@ -27,10 +28,9 @@ from integration_tests.connector import (
     sample_config,
     scan_for_secrets,
 )
-from integration_tests.fake_twilio import FakeTwilio
-from integration_tests.fake_twilio.server import RequestRecord
-from integration_tests.reliability import PRIMARY_KEYS, STREAMS
-from integration_tests.reliability import make_dataset as _dataset  # the fault scenarios' dataset, one "now" per run
+from fake_twilio.server import RequestRecord
+from tools.reliability import PRIMARY_KEYS, STREAMS
+from tools.reliability import make_dataset as _dataset  # the fault scenarios' dataset, one "now" per run
 
 
 def _keys(messages: List[Dict[str, Any]], stream: str) -> Set[tuple]:

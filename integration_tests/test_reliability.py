@@ -1,4 +1,4 @@
-"""The fault scenarios of integration_tests/reliability.py (the ones RELIABILITY.md reports), asserted.
+"""The fault scenarios of tools/reliability.py (the ones RELIABILITY.md reports), asserted.
 
 All scenarios run at once (each its own fake Twilio and connector process); the slowest, a URL that never
 recovers, waits through ten backoffs of up to 30 s, so the module takes about two and a half minutes.
@@ -10,10 +10,10 @@ from typing import Dict
 
 import pytest
 
-from integration_tests import reliability
-from integration_tests.connector import comparable_state
-from integration_tests.fake_twilio.dataset import iso
-from integration_tests.reliability import READ_TIMEOUT_S, SCENARIOS, STREAMS, Outcome
+from fake_twilio.dataset import iso
+from fake_twilio.harness import comparable_state
+from tools import reliability
+from tools.reliability import READ_TIMEOUT_S, SCENARIOS, STREAMS, Outcome
 
 RECOVERING = [s.name for s in SCENARIOS if s.expect == "complete" and s.name != "clean"]
 NEVER_RECOVERING = [s.name for s in SCENARIOS if s.expect == "fails clearly"]

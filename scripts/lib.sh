@@ -1,4 +1,6 @@
-# Shared by the scripts in this folder: a virtualenv with the connector and its test dependencies.
+# Shared by the scripts in this folder: a virtualenv with the connector and its test dependencies, and the fake
+# Twilio (fake_twilio/, a development-only distribution of its own, so that the connector's wheel holds
+# source_twilio alone).
 VENV="${VENV:-$PWD/.venv}"
 PYTHON="${PYTHON:-python3}"
 
@@ -8,11 +10,11 @@ ensure_venv() {
   fi
   # The stamp skips a reinstall when nothing that decides the install changed.
   local stamp="$VENV/.installed" want
-  want=$(cat pyproject.toml constraints.txt 2>/dev/null | sha256sum | cut -c1-16)
+  want=$(cat pyproject.toml fake_twilio/pyproject.toml constraints.txt 2>/dev/null | sha256sum | cut -c1-16)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "Installing source-twilio and its test dependencies into $VENV (about a minute)..." >&2
     if ! { "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip &&
-           "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"; } \
+           "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]" -e ./fake_twilio; } \
          > "$VENV/install.log" 2>&1; then
       cat "$VENV/install.log" >&2
       return 1

@@ -1,4 +1,9 @@
-"""Runs the installed `source-twilio` command as a subprocess and reads its Airbyte messages."""
+"""Runs the installed `source-twilio` command as a subprocess and reads its Airbyte messages: what the tests
+and the tools (demo, reliability report, benchmark) share.
+
+The bundled sample config and catalog stay in integration_tests/, where Airbyte's tooling expects them; this
+module finds them in the checkout it is installed from (`pip install -e ./fake_twilio`, scripts/lib.sh).
+"""
 
 from __future__ import annotations
 
@@ -11,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
-HERE = Path(__file__).resolve().parent
-SAMPLE_CONFIG = HERE / "sample_config.json"
-CONFIGURED_CATALOG = HERE / "configured_catalog.json"
+ACCEPTANCE_FILES = Path(__file__).resolve().parent.parent / "integration_tests"
+SAMPLE_CONFIG = ACCEPTANCE_FILES / "sample_config.json"
+CONFIGURED_CATALOG = ACCEPTANCE_FILES / "configured_catalog.json"
 COMMAND = str(Path(sys.executable).with_name("source-twilio"))
 
 
@@ -163,6 +168,12 @@ class Workdir:
 
     def cleanup(self) -> None:
         self._dir.cleanup()
+
+    def __enter__(self) -> "Workdir":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.cleanup()
 
 
 def command_args(command: str, work: Workdir, config: Any, catalog_: Any = None, state: Any = None) -> List[str]:

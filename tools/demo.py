@@ -1,7 +1,7 @@
 """A real read with no Twilio account: starts the fake Twilio, runs `source-twilio read` against it with the
 bundled sample config and catalog, prints a summary per stream and leaves the records in a JSON-lines file.
 
-    python -m integration_tests.demo [--conferences 200] [--out out/records.jsonl]
+    python -m tools.demo [--conferences 200] [--out out/records.jsonl]
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Dict
 
-from integration_tests.connector import COMMAND, CONFIGURED_CATALOG, LOOPBACK_ONLY, SAMPLE_CONFIG, Workdir
-from integration_tests.fake_twilio import Dataset, FakeTwilio
+from fake_twilio import Dataset, FakeTwilio
+from fake_twilio.harness import COMMAND, CONFIGURED_CATALOG, LOOPBACK_ONLY, SAMPLE_CONFIG, Workdir
 
 
 STREAMS = ("conferences", "conference_participants", "conference_summaries", "conference_participant_summaries")

@@ -1,7 +1,7 @@
 """Fault scenarios: a read of the fake Twilio through each kind of trouble, compared with a clean read.
 
-    .venv/bin/python -m integration_tests.reliability                          # print the table
-    .venv/bin/python -m integration_tests.reliability --write RELIABILITY.md   # and write it there
+    .venv/bin/python -m tools.reliability                          # print the table
+    .venv/bin/python -m tools.reliability --write RELIABILITY.md   # and write it there
 
 Every scenario reads all four streams of the same seeded dataset (240 conferences, 10% live with 4
 participants each, an Insights summary and participant summaries for every conference) through the
@@ -24,11 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from integration_tests.connector import (  # noqa: E402
+from fake_twilio import Dataset, FakeTwilio, Faults
+from fake_twilio.dataset import default_anchor
+from fake_twilio.harness import (
     LOOPBACK_ONLY,
     Run,
     Workdir,
@@ -38,8 +36,6 @@ from integration_tests.connector import (  # noqa: E402
     sample_config,
     scan_for_secrets,
 )
-from integration_tests.fake_twilio import Dataset, FakeTwilio, Faults  # noqa: E402
-from integration_tests.fake_twilio.dataset import default_anchor  # noqa: E402
 
 STREAMS = ["conferences", "conference_participants", "conference_summaries", "conference_participant_summaries"]
 PRIMARY_KEYS = {
@@ -227,7 +223,7 @@ def document(outcomes: List[Outcome]) -> str:
     leaks = sum(len(o.leaked()) for o in outcomes)
     return f"""# Reliability
 
-Written by `.venv/bin/python -m integration_tests.reliability --write RELIABILITY.md` on
+Written by `.venv/bin/python -m tools.reliability --write RELIABILITY.md` on
 {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, one scenario after another.
 `integration_tests/test_reliability.py` runs the same scenarios in `.ci/run` and asserts what this table shows.
 

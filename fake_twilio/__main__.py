@@ -1,6 +1,6 @@
 """Run the fake Twilio from a shell until interrupted:
 
-    python -m integration_tests.fake_twilio --conferences 500 --latency-ms 30
+    python -m fake_twilio --conferences 500 --latency-ms 30
     {"base_url": "http://127.0.0.1:40123", "account_sid": "AC000...", "auth_token": "...", ...}
 
 The first line on stdout is JSON with where it listens and the credentials it accepts;
@@ -13,11 +13,11 @@ import signal
 import sys
 import threading
 
-from integration_tests.fake_twilio import FAULT_KINDS, Dataset, FakeTwilio, Faults
+from fake_twilio import FAULT_KINDS, Dataset, FakeTwilio, Faults
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m integration_tests.fake_twilio", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m fake_twilio", description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port (the default)")
     parser.add_argument("--conferences", type=int, default=120, help="conferences per account")
     parser.add_argument("--live-share", type=float, default=0.1, help="share of conferences still live")

@@ -35,7 +35,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from integration_tests.fake_twilio.dataset import Account, Conference, Dataset
+from fake_twilio.dataset import Account, Conference, Dataset
 
 FAULT_KINDS = ("429", "429-retry-after", "500", "502", "503", "drop", "slow", "malformed-json", "html", "html-200")
 MAX_PAGE_SIZE = 1000
