@@ -5,14 +5,19 @@ In-process:            pytest integration_tests/test_acceptance.py -m "not image
 Against the image:     pytest integration_tests/test_acceptance.py -m image_tests --connector-image source-twilio:dev
 The image tests run their containers on the host network (see `_host_network_docker`), so that the
 connector in the container reaches the fake on 127.0.0.1 like the one outside.
+
+The suite runs from a temporary copy of the connector's acceptance files (`CONNECTOR_ROOT`): the configs with the
+fake's URL go to its `secrets/`, never to the project's, where a user keeps a real config.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
 import stat
+import tempfile
 from pathlib import Path
 from typing import Iterator
 
@@ -23,7 +28,12 @@ from fake_twilio import Dataset, FakeTwilio
 from fake_twilio.harness import LOOPBACK_ONLY
 
 ROOT = Path(__file__).resolve().parent.parent
-SECRETS = ROOT / "secrets"
+# Made at import, because the suite reads acceptance-test-config.yml while pytest collects the tests.
+CONNECTOR_ROOT = Path(tempfile.mkdtemp(prefix="source-twilio-acceptance-")) / "source-twilio"
+shutil.copytree(ROOT / "integration_tests", CONNECTOR_ROOT / "integration_tests", ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+shutil.copy(ROOT / "acceptance-test-config.yml", CONNECTOR_ROOT)
+atexit.register(shutil.rmtree, CONNECTOR_ROOT.parent, True)
+SECRETS = CONNECTOR_ROOT / "secrets"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -41,7 +51,7 @@ def fake_twilio_configs() -> Iterator[FakeTwilio]:
             ("sample_config.json", "spec_config.json"),
             ("invalid_config.json", "invalid_config.json"),
         ):
-            config = json.loads((ROOT / "integration_tests" / source).read_text())
+            config = json.loads((CONNECTOR_ROOT / "integration_tests" / source).read_text())
             (SECRETS / target).write_text(json.dumps({**config, "base_url": fake.base_url, "insights_base_url": fake.base_url}))
         yield fake
     for name, value in saved.items():
@@ -79,6 +89,10 @@ class TestSourceTwilioAcceptance(DeclarativeSourceTestSuite):
     connector_name = "source-twilio"
     manifest_yaml_path = ROOT / "source_twilio" / "manifest.yaml"
     components_py_path = ROOT / "source_twilio" / "components.py"
+
+    @classmethod
+    def get_connector_root_dir(cls) -> Path:
+        return CONNECTOR_ROOT
 
     def test_docker_image_spec_backward_compatibility(self) -> None:  # type: ignore[override]
         pytest.skip("source-twilio is not in Airbyte's public registry, and tests reach no host outside 127.0.0.0/8.")
