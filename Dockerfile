@@ -17,7 +17,7 @@ RUN python3 -m venv /opt/source-twilio \
  && /opt/source-twilio/bin/source-twilio spec > /dev/null
 
 FROM ${BASE_IMAGE}
-ARG VERSION=0.1.0
+ARG VERSION=0.2.0
 COPY --from=build /opt/source-twilio /opt/source-twilio
 RUN useradd --system --uid 10001 --user-group --home-dir /airbyte --create-home airbyte
 ENV PATH="/opt/source-twilio/bin:${PATH}" \

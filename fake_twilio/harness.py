@@ -7,6 +7,7 @@ module finds them in the checkout it is installed from (`pip install -e ./fake_t
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -53,7 +54,8 @@ _scanned: List[tuple] = []  # (secrets of a config, everything a run with it pri
 
 
 def secrets_of(config: Any) -> List[str]:
-    """The secret values of a config (auth tokens and API key secrets, wherever they are in it)."""
+    """The secret values of a config (auth tokens and API key secrets, wherever they are in it), and the forms a request
+    carries them in: the base64 of `AccountSid:AuthToken` or `ApiKeySid:ApiKeySecret` of an HTTP Basic header."""
     found: List[str] = []
     if isinstance(config, dict):
         for key, value in config.items():
@@ -61,6 +63,10 @@ def secrets_of(config: Any) -> List[str]:
                 found.append(value)
             else:
                 found += secrets_of(value)
+        credentials = config.get("credentials") if isinstance(config.get("credentials"), dict) else {}
+        pairs = [(config.get("account_sid"), config.get("auth_token") or credentials.get("auth_token")),
+                 (credentials.get("api_key_sid"), credentials.get("api_key_secret"))]
+        found += [base64.b64encode(f"{user}:{secret}".encode()).decode() for user, secret in pairs if user and secret]
     return found
 
 

@@ -31,7 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # Made at import, because the suite reads acceptance-test-config.yml while pytest collects the tests.
 CONNECTOR_ROOT = Path(tempfile.mkdtemp(prefix="source-twilio-acceptance-")) / "source-twilio"
 shutil.copytree(ROOT / "integration_tests", CONNECTOR_ROOT / "integration_tests", ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-shutil.copy(ROOT / "acceptance-test-config.yml", CONNECTOR_ROOT)
+for name in ("acceptance-test-config.yml", "metadata.yaml"):  # the image tests read the image's name from metadata.yaml
+    shutil.copy(ROOT / name, CONNECTOR_ROOT)
 atexit.register(shutil.rmtree, CONNECTOR_ROOT.parent, True)
 SECRETS = CONNECTOR_ROOT / "secrets"
 

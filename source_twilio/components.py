@@ -13,6 +13,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.declarative.auth.token import BasicHttpAuthenticator
 from airbyte_cdk.sources.declarative.interpolation import InterpolatedBoolean, InterpolatedString
 from airbyte_cdk.sources.declarative.migrations.state_migration import StateMigration
 from airbyte_cdk.sources.declarative.partition_routers import PartitionRouter
@@ -24,6 +25,7 @@ from airbyte_cdk.sources.declarative.validators.validation_strategy import Valid
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 from airbyte_cdk.sources.types import Config, StreamSlice
 from airbyte_cdk.utils import AirbyteTracedException
+from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
 
 LOGGER = logging.getLogger("airbyte")
 ISO_8601 = "%Y-%m-%dT%H:%M:%SZ"
@@ -198,3 +200,43 @@ class ConfigRule(ValidationStrategy):
             valid = False
         if not valid:
             raise AirbyteTracedException(message=self.message, internal_message=self.message, failure_type=FailureType.config_error)
+
+
+@dataclass
+class TwilioBasicAuth(BasicHttpAuthenticator):
+    """HTTP Basic with `AccountSid:AuthToken` or `ApiKeySid:ApiKeySecret`, whose header (`Basic QUMxMjM0...`, the secret
+    in base64, which debug logs print) goes to the CDK's secret filter, and whose credentials are tried once, on an empty
+    window of conferences, before any stream starts: a 401 or 403 (a wrong token, a suspended account) ends the sync with
+    one plain config error (`rejected`, `refused`) instead of one per partition of every stream."""
+    rejected: str = ""
+    refused: str = ""
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        super().__post_init__(parameters)
+        if self._password.eval(self.config):  # not the authenticator of the other auth_type, which is built too
+            add_to_secrets(self.token.split(" ", 1)[-1])
+            status = tried(self.config["base_url"], self.config["account_sid"], self.token)
+            if status in (401, 403):
+                message = " ".join((self.rejected if status == 401 else self.refused).split())
+                raise AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.config_error)
+
+
+@functools.lru_cache(maxsize=None)
+def tried(base_url: str, account_sid: str, authorization: str) -> Optional[int]:
+    """The status of one request for the conferences updated on 2008-01-01; None without an answer, which is no verdict."""
+    try:
+        return requests.get(f"{base_url}/2010-04-01/Accounts/{account_sid}/Conferences.json", headers={"Authorization": authorization},
+                            params={"PageSize": 1, "DateUpdated>": "2008-01-01", "DateUpdated<": "2008-01-02"}, timeout=30).status_code
+    except Exception:
+        return None
+
+
+def plain_config_errors(record: logging.LogRecord) -> bool:
+    """A config error is the user's to fix: its LOG message keeps the sentence and drops the Python traceback."""
+    if record.exc_info and isinstance(record.exc_info[1], AirbyteTracedException) and record.exc_info[1].failure_type == FailureType.config_error:
+        record.exc_info, record.msg = None, str(record.msg).split("Error traceback:")[0]  # check's message holds one too
+    return True
+
+
+for _where in (LOGGER, *logging.getLogger().handlers):  # the CDK's console handler: records of every airbyte.* logger
+    _where.addFilter(plain_config_errors)

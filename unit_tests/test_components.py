@@ -13,6 +13,7 @@ from airbyte_cdk.sources.declarative.requesters.error_handlers import HttpRespon
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ResponseAction
 from airbyte_cdk.sources.types import StreamSlice
 from airbyte_cdk.utils import AirbyteTracedException
+from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 from freezegun import freeze_time
 
 from source_twilio.components import (
@@ -21,6 +22,7 @@ from source_twilio.components import (
     NormalizeTwilioDates,
     StatusCursors,
     TwilioAccounts,
+    TwilioBasicAuth,
     TwilioErrorHandler,
     TwilioNextPage,
     rfc2822_to_iso,
@@ -342,3 +344,46 @@ class TestConfigRule:
             rule.validate("2024-02-30T00:00:00Z")
 
         assert refused.value.message == "'start_date' must be a real date."
+
+
+class TestTwilioBasicAuth:
+    _CHECK = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Conferences.json"
+
+    def _auth(self, config: dict, password: str = "{{ config['credentials']['auth_token'] }}") -> TwilioBasicAuth:
+        return TwilioBasicAuth(username="{{ config['account_sid'] }}", password=password, config=config, parameters={},
+                               rejected="Twilio rejected the credentials.", refused="Twilio refused access.")
+
+    def test_given_credentials_when_built_then_their_base64_header_is_masked_in_logs(self, requests_mock):
+        config = ConfigBuilder().build()
+        requests_mock.get(self._CHECK, json={"conferences": []})
+
+        auth = self._auth(config)
+
+        encoded = auth.token.split(" ", 1)[1]
+        assert filter_secrets(f"Authorization: {auth.token}") == "Authorization: Basic ****"
+        assert encoded not in filter_secrets(json.dumps({"headers": {"Authorization": auth.token}}))
+
+    @pytest.mark.parametrize("status, message", [(401, "Twilio rejected the credentials."), (403, "Twilio refused access.")])
+    def test_given_credentials_twilio_refuses_when_built_then_one_request_and_a_plain_config_error(self, requests_mock, status, message):
+        requests_mock.get(self._CHECK, status_code=status, json={"code": 20003, "message": "Authenticate", "status": status})
+
+        with pytest.raises(AirbyteTracedException) as raised:
+            self._auth(ConfigBuilder().build())
+        # the other authenticators of the same sync ask nothing more
+        with pytest.raises(AirbyteTracedException):
+            self._auth(ConfigBuilder().build())
+
+        assert raised.value.message == message and raised.value.failure_type == FailureType.config_error
+        assert requests_mock.call_count == 1
+        assert requests_mock.last_request.qs == {"pagesize": ["1"], "dateupdated>": ["2008-01-01"], "dateupdated<": ["2008-01-02"]}
+
+    @pytest.mark.parametrize("answer", [{"status_code": 500}, {"status_code": 429}, {"exc": requests.exceptions.ConnectTimeout}])
+    def test_given_no_verdict_when_built_then_the_streams_go_on(self, requests_mock, answer):
+        requests_mock.get(self._CHECK, **answer)
+
+        assert self._auth(ConfigBuilder().build()).token.startswith("Basic ")
+
+    def test_given_the_other_auth_type_when_built_then_no_request(self, requests_mock):
+        self._auth(ConfigBuilder().build(), password="{{ config['credentials']['api_key_secret'] }}")
+
+        assert requests_mock.call_count == 0

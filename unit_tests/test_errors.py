@@ -134,6 +134,10 @@ class TestRetries:
         assert messages and any("body that is not JSON" in m for m in messages)
 
 
+# TwilioBasicAuth tries the credentials once, before any stream starts, on conferences updated on 2008-01-01.
+_CREDENTIALS_CHECK = "Conferences.json?PageSize=1&DateUpdated%3E=2008-01-01&DateUpdated%3C=2008-01-02"
+
+
 @freeze_time(_NOW)
 class TestTls:
     def test_given_a_certificate_that_does_not_verify_when_read_then_a_config_error_at_once(self, monkeypatch, sleeps):
@@ -147,8 +151,10 @@ class TestTls:
         monkeypatch.setattr(requests.Session, "send", refuse)
         output = read_source(ConfigBuilder().build(), catalog("conferences"), expecting_exception=True)
 
-        # Each status partition already started may try once (they run concurrently); none is retried.
-        assert 1 <= len(attempts) <= 3 and len(set(attempts)) == len(attempts) and sleeps == []
+        # The credentials check gets no answer (no verdict); then each status partition already started may try once
+        # (they run concurrently); none is retried.
+        assert _CREDENTIALS_CHECK in attempts[0]
+        assert 1 <= len(attempts[1:]) <= 3 and len(set(attempts)) == len(attempts) and sleeps == []
         errors = [m.trace.error for m in output.errors]
         assert errors and errors[0].failure_type == FailureType.config_error
         assert "TLS certificate of api.twilio.com could not be verified" in errors[0].message
@@ -165,7 +171,7 @@ class TestTls:
             ConfigBuilder().with_field("conference_status", ["completed"]).build(), catalog("conferences"), expecting_exception=True
         )
 
-        assert len(attempts) == 1 and "Status=completed" in attempts[0] and sleeps == []
+        assert len(attempts) == 2 and _CREDENTIALS_CHECK in attempts[0] and "Status=completed" in attempts[1] and sleeps == []
         assert [m.trace.error.failure_type for m in output.errors][:1] == [FailureType.config_error]
 
 
@@ -231,7 +237,9 @@ class TestCheck:
 
         assert exit_code == 0
         assert [m.connectionStatus.status for m in output.connection_status_messages] == [Status.SUCCEEDED]
-        assert len(sent) == 1 and "DateUpdated%3E=2008-01-01" in sent[0] and "Status=completed" in sent[0], sent
+        # the credentials check first (unmocked here: no answer, no verdict), then the check's one window
+        assert len(sent) == 2 and _CREDENTIALS_CHECK in sent[0], sent
+        assert "DateUpdated%3E=2008-01-01" in sent[1] and "Status=completed" in sent[1], sent
 
     def test_given_a_start_date_in_the_future_when_check_then_the_config_file_keeps_its_start_date(self, http_mocker, capsys, tmp_path):
         http_mocker.get(_CHECK_WINDOW.build(), list_response("conferences", []))

@@ -85,7 +85,7 @@ class TestManifest:
 
         assert {name.rsplit(".", 1)[1] for name in names} == {
             "TwilioErrorHandler", "CappedExponentialBackoff", "TwilioNextPage", "TwilioAccounts", "NormalizeTwilioDates",
-            "StatusCursors", "ConfigRule",
+            "StatusCursors", "ConfigRule", "TwilioBasicAuth",
         }
         for name in names:
             module, _, attribute = name.rpartition(".")
