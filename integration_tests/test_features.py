@@ -10,6 +10,7 @@ from fake_twilio.dataset import iso
 from fake_twilio.harness import catalog, conference_cursors, run, sample_config, without_control_messages
 
 INSIGHTS = ["conference_summaries", "conference_participant_summaries"]
+CREDENTIALS_CHECK_DAY = "2008-01-01"  # TwilioBasicAuth tries the credentials on conferences updated that day
 ALL = ["conferences", "conference_participants", *INSIGHTS]
 
 
@@ -26,7 +27,8 @@ class TestVoiceInsights:
         assert Counter(p["participant_sid"] for p in result.records("conference_participant_summaries")) == Counter(
             p.participant_sid for p in dataset.iter_participants(live_only=False)
         )
-        assert fake.stats.paths("/v1/") and not fake.stats.paths("/2010-04-01/")
+        # the 2010 API gets only the credentials check that comes before any stream
+        assert fake.stats.paths("/v1/") and [r.query.get("DateUpdated>") for r in fake.stats.paths("/2010-04-01/")] == [CREDENTIALS_CHECK_DAY]
 
     def test_given_summaries_in_progress_when_the_next_sync_runs_then_their_final_versions_come_back(self, start_fake):
         dataset = Dataset(conferences=60, seed=32)
@@ -155,7 +157,7 @@ class TestCredentialsAndFilters:
             c.sid for c in dataset.all_conferences() if c.status == "completed" and c.friendly_name == name
         )
         assert result.records("conference_participants") == []
-        lists = fake.stats.paths("/Conferences.json")
+        lists = [r for r in fake.stats.paths("/Conferences.json") if r.query.get("DateUpdated>") != CREDENTIALS_CHECK_DAY]
         assert lists and all(r.query.get("Status") == "completed" and r.query.get("FriendlyName") == name for r in lists)
         summaries = fake.stats.paths("/v1/Conferences")
         assert summaries and all(r.query.get("FriendlyName") == name for r in summaries)

@@ -206,18 +206,17 @@ class ConfigRule(ValidationStrategy):
 class TwilioBasicAuth(BasicHttpAuthenticator):
     """HTTP Basic with `AccountSid:AuthToken` or `ApiKeySid:ApiKeySecret`, whose header (`Basic QUMxMjM0...`, the secret
     in base64, which debug logs print) goes to the CDK's secret filter, and whose credentials are tried once, on an empty
-    window of conferences, before any stream starts: a 401 or 403 (a wrong token, a suspended account) ends the sync with
-    one plain config error (`rejected`, `refused`) instead of one per partition of every stream."""
+    window of conferences, before any stream starts: a 401 (a wrong token or key, a closed account) ends the sync with
+    one plain config error (`rejected`) instead of one per partition of every stream. A 403 is no verdict: a key may be
+    refused conferences and still read Voice Insights; each stream's own filters decide then."""
     rejected: str = ""
-    refused: str = ""
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         super().__post_init__(parameters)
         if self._password.eval(self.config):  # not the authenticator of the other auth_type, which is built too
             add_to_secrets(self.token.split(" ", 1)[-1])
-            status = tried(self.config["base_url"], self.config["account_sid"], self.token)
-            if status in (401, 403):
-                message = " ".join((self.rejected if status == 401 else self.refused).split())
+            if tried(self.config["base_url"], self.config["account_sid"], self.token) == 401:
+                message = " ".join(self.rejected.split())
                 raise AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.config_error)
 
 
