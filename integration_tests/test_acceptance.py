@@ -17,15 +17,17 @@ import json
 import os
 import shutil
 import stat
+import subprocess
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
+import yaml
 from airbyte_cdk.test.standard_tests import DeclarativeSourceTestSuite
 
 from fake_twilio import Dataset, FakeTwilio
-from fake_twilio.harness import LOOPBACK_ONLY
+from fake_twilio.harness import LOOPBACK_ONLY, run
 
 ROOT = Path(__file__).resolve().parent.parent
 # Made at import, because the suite reads acceptance-test-config.yml while pytest collects the tests.
@@ -97,3 +99,63 @@ class TestSourceTwilioAcceptance(DeclarativeSourceTestSuite):
 
     def test_docker_image_spec_backward_compatibility(self) -> None:  # type: ignore[override]
         pytest.skip("source-twilio is not in Airbyte's public registry, and tests reach no host outside 127.0.0.0/8.")
+
+
+# The `incremental` section of acceptance-test-config.yml: the CDK's DeclarativeSourceTestSuite does not collect it, so
+# its future-state case runs here, in-process and against the image as the suite's other tests do. A read with every
+# cursor in the far future must emit no record, a state for each stream, and no cursor moved back.
+INCREMENTAL = [
+    entry
+    for entry in ((yaml.safe_load((ROOT / "acceptance-test-config.yml").read_text())["acceptance_tests"].get("incremental") or {}).get("tests") or [])
+    if (entry.get("future_state") or {}).get("future_state_path")
+]
+
+
+def _future_state_inputs(entry: Dict[str, Any]) -> Tuple[dict, dict, list]:
+    config = json.loads((CONNECTOR_ROOT / entry["config_path"]).read_text())
+    configured = json.loads((CONNECTOR_ROOT / entry["configured_catalog_path"]).read_text())
+    configured["streams"] = [s for s in configured["streams"] if s["sync_mode"] == "incremental"]
+    return config, configured, json.loads((CONNECTOR_ROOT / entry["future_state"]["future_state_path"]).read_text())
+
+
+def _assert_nothing_read_and_no_cursor_back(messages: List[Dict[str, Any]], configured: dict, state: list) -> None:
+    assert [m for m in messages if m["type"] == "RECORD"] == []
+    final = {m["state"]["stream"]["stream_descriptor"]["name"]: m["state"]["stream"]["stream_state"] for m in messages if m["type"] == "STATE"}
+    assert set(final) == {s["stream"]["name"] for s in configured["streams"]}
+    for given in state:
+        name = given["stream"]["stream_descriptor"]["name"]
+        for key, value in given["stream"]["stream_state"].items():
+            emitted = [final[name].get(key), (final[name].get("state") or {}).get(key)]
+            emitted += [entry["cursor"].get(key) for entry in final[name].get("states", [])]
+            assert [e for e in emitted if e] and all(e >= value for e in emitted if e), (name, key, emitted)
+
+
+@pytest.mark.parametrize("entry", INCREMENTAL, ids=lambda entry: Path(entry["future_state"]["future_state_path"]).stem)
+def test_given_a_future_state_when_read_in_process_then_no_record_and_no_cursor_back(entry):
+    config, configured, state = _future_state_inputs(entry)
+
+    result = run("read", config, configured, state)
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    _assert_nothing_read_and_no_cursor_back(result.messages, configured, state)
+
+
+@pytest.mark.image_tests
+@pytest.mark.parametrize("entry", INCREMENTAL, ids=lambda entry: Path(entry["future_state"]["future_state_path"]).stem)
+def test_given_a_future_state_when_read_in_the_image_then_no_record_and_no_cursor_back(entry, connector_image_override):
+    if not connector_image_override:
+        pytest.skip("no --connector-image")
+    config, configured, state = _future_state_inputs(entry)
+    with tempfile.TemporaryDirectory() as work:
+        for name, content in (("config.json", config), ("catalog.json", configured), ("state.json", state)):
+            (Path(work) / name).write_text(json.dumps(content))
+            os.chmod(Path(work) / name, 0o644)  # readable by the image's user, uid 10001
+        os.chmod(work, 0o755)
+        result = subprocess.run(  # `docker` is the module's shim: it adds the host network and the loopback-only proxies
+            ["docker", "run", "--rm", "-v", f"{work}:/secrets:ro", connector_image_override, "read",
+             "--config", "/secrets/config.json", "--catalog", "/secrets/catalog.json", "--state", "/secrets/state.json"],
+            capture_output=True, text=True, timeout=300,
+        )
+
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    _assert_nothing_read_and_no_cursor_back([json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")], configured, state)

@@ -174,7 +174,8 @@ class StatusCursors(StateMigration):
     def migrate(self, stream_state: Mapping[str, Any]) -> Mapping[str, Any]:
         statuses = InterpolatedString.create(self.statuses, parameters={}).eval(self.config) if isinstance(self.statuses, str) else self.statuses
         state = dict(stream_state) if "states" in stream_state or not stream_state else {"state": dict(stream_state)}
-        entries = {(self.config["account_sid"], status): {"partition": {"account_sid": self.config["account_sid"], "parent_slice": {}, "status": status}, "cursor": {}}
+        single = dict(state.get("state") or {})  # 0.1.0's one cursor, or the CDK's cursor for partitions with no entry
+        entries = {(self.config["account_sid"], status): {"partition": {"account_sid": self.config["account_sid"], "parent_slice": {}, "status": status}, "cursor": single}
                    for status in statuses if status != "completed"}
         for entry in state.get("states", []):
             for status in [entry["partition"]["status"]] if "status" in entry["partition"] else statuses:

@@ -14,7 +14,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Dict
+from typing import Dict, Optional
 
 from fake_twilio import Dataset, FakeTwilio
 from fake_twilio.harness import COMMAND, CONFIGURED_CATALOG, LOOPBACK_ONLY, SAMPLE_CONFIG, Workdir
@@ -27,6 +27,8 @@ def _page_kind(path: str, query: Dict[str, str]) -> str:
     """Which stream a request to the fake served (the live conferences are the participants' parents)."""
     if path.endswith("/Participants.json"):
         return "conference_participants"
+    if path.endswith("/Conferences.json") and query.get("DateUpdated>") == "2008-01-01":
+        return "credentials check"
     if path.endswith("/Conferences.json"):
         return "conferences" if "DateUpdated>" in query else "conference_participants (live parents)"
     if path.startswith("/v1/Conferences/"):
@@ -34,6 +36,22 @@ def _page_kind(path: str, query: Dict[str, str]) -> str:
     if path == "/v1/Conferences":
         return "conference_summaries"
     return path
+
+
+WHAT = {"conferences": "the conferences updated (by status):", "conference_summaries": "the summaries of conferences created"}
+
+
+def next_sync(stream: str, state: Optional[dict]) -> str:
+    """Where the next sync starts, in words: the state as the CDK saves it is for the platform, not for people."""
+    if not state or state.get("__ab_no_cursor_state_message"):
+        return "no cursor: every sync reads it whole"
+    if stream == "conference_participant_summaries":
+        return "the next sync reads the participants of the summaries it reads again"
+    cursors = [(entry["partition"].get("status"), next(iter(entry["cursor"].values()))) for entry in state.get("states", []) if entry.get("cursor")]
+    if not cursors and state.get("state"):
+        cursors = [(None, next(iter(state["state"].values())))]
+    parts = [f"{status} ones since {cursor}" if status else f"since {cursor}" for status, cursor in sorted(cursors, key=lambda c: str(c[0]))]
+    return f"the next sync reads {WHAT[stream]} " + (", ".join(parts) if parts else "since the start date")
 
 
 def main(argv=None) -> int:
@@ -78,9 +96,12 @@ def main(argv=None) -> int:
     work.cleanup()
 
     print(f"\nDone in {elapsed:.1f} s, exit code {process.returncode}.")
+    print(f"  The credentials were checked once, before any stream started ({pages['credentials check']} request).")
     for stream in STREAMS:
-        print(f"  {stream}: {records[stream]} records, {pages[stream]} pages, state {json.dumps(states.get(stream))}")
-    print(f"  conference_participants (live parents): {pages['conference_participants (live parents)']} pages")
+        print(f"  {stream}: {records[stream]} records from {pages[stream]} pages; {next_sync(stream, states.get(stream))}.")
+    print(f"  The live conferences whose participants were read: {pages['conference_participants (live parents)']} pages.")
+    print(f"  Each cursor is re-read from {config.get('lookback_window', 0)} minutes before it (lookback_window); Voice Insights "
+          "summaries from 48 hours before, until their processing is final.")
     for error in errors:
         print(f"  error: {error}")
     print(f"Records: {out.resolve()}")

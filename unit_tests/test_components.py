@@ -274,13 +274,23 @@ class TestStatusCursors:
             assert cursors[(account, "in-progress")] == cursors[(account, "init")] == "2026-11-29T00:00:00Z"
 
     @freeze_time("2026-11-21T12:00:00Z")
-    def test_given_a_0_1_0_single_account_state_when_migrated_then_it_is_the_global_cursor_and_live_statuses_start_48_hours_ago(self):
+    def test_given_a_0_1_0_single_account_state_when_migrated_then_every_status_resumes_from_its_cursor(self):
         old = _conferences_state("single_account.json")
 
         migrated = _migrate(old)
 
         assert migrated["state"] == old == {"date_updated": "2026-11-21T11:56:06Z"}
-        # completed has no entry of its own: the CDK starts a partition without one from the global cursor
+        # completed has no entry of its own: the CDK starts a partition without one from the global cursor; the live
+        # statuses start from it too, as it is more recent than 48 hours ago: nothing before it is read again
+        assert _cursors(migrated) == {
+            (_FIXTURE_ACCOUNT, "in-progress"): "2026-11-21T11:56:06Z",
+            (_FIXTURE_ACCOUNT, "init"): "2026-11-21T11:56:06Z",
+        }
+
+    @freeze_time("2026-11-21T12:00:00Z")
+    def test_given_a_single_cursor_older_than_48_hours_when_migrated_then_live_statuses_start_48_hours_ago(self):
+        migrated = _migrate({"date_updated": "2026-10-01T00:00:00Z"})
+
         assert _cursors(migrated) == {
             (_FIXTURE_ACCOUNT, "in-progress"): "2026-11-19T12:00:00Z",
             (_FIXTURE_ACCOUNT, "init"): "2026-11-19T12:00:00Z",
