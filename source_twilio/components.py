@@ -5,6 +5,7 @@ It imports only airbyte_cdk, its dependencies and the stdlib."""
 import functools
 import logging
 import random
+import threading
 from dataclasses import InitVar, dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
@@ -126,7 +127,19 @@ class TwilioErrorHandler(DefaultErrorHandler):
         return resolution
 
 
-@functools.lru_cache(maxsize=None)
+def once(function):
+    """functools.lru_cache made safe for the sync's worker threads: callers with the same arguments at the same time
+    make one call, not one each (two workers both hitting Insights' 403 logged the warning twice)."""
+    lock, cached = threading.Lock(), functools.lru_cache(maxsize=None)(function)
+
+    def locked(*args: Any) -> Any:
+        with lock:
+            return cached(*args)
+    locked.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+    return functools.update_wrapper(locked, function)
+
+
+@once
 def warn_once(message: str) -> None:
     """Logs `message` as a WARN the first time in a process (one sync); `warn_once.cache_clear()` forgets it."""
     LOGGER.warning(message)
@@ -221,7 +234,7 @@ class TwilioBasicAuth(BasicHttpAuthenticator):
                 raise AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.config_error)
 
 
-@functools.lru_cache(maxsize=None)
+@once
 def tried(base_url: str, account_sid: str, authorization: str) -> Optional[int]:
     """The status of one request for the conferences updated on 2008-01-01; None without an answer, which is no verdict."""
     try:

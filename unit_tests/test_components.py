@@ -1,6 +1,8 @@
 import copy
 import json
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Optional
 from unittest.mock import Mock
@@ -200,6 +202,20 @@ class TestTwilioErrorHandler:
             actions = [handler.interpret_response(_response({"code": 20403}, status=403)).response_action for _ in range(3)]
 
         assert actions == [ResponseAction.IGNORE] * 3
+        assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == [self._WARNING]
+
+    def test_given_workers_ignored_at_the_same_moment_when_interpreted_then_the_warning_is_logged_once(self, caplog):
+        handler, workers = self._handler(), 16
+        start = threading.Barrier(workers)
+
+        def interpret() -> ResponseAction:
+            start.wait()
+            return handler.interpret_response(_response({"code": 20403}, status=403)).response_action
+
+        with caplog.at_level(logging.WARNING, logger="airbyte"), ThreadPoolExecutor(workers) as pool:
+            actions = list(pool.map(lambda _: interpret(), range(workers)))
+
+        assert actions == [ResponseAction.IGNORE] * workers
         assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == [self._WARNING]
 
 
