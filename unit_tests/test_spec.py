@@ -13,7 +13,7 @@ from airbyte_cdk.models import FailureType, Status, SyncMode
 from airbyte_cdk.test.entrypoint_wrapper import discover
 from freezegun import freeze_time
 
-from source_twilio.source import MANIFEST, source
+from source_twilio.source import MANIFEST, run, source
 from unit_tests.builders import (
     ACCOUNT_SID,
     API_KEY_SECRET,
@@ -60,6 +60,26 @@ def test_given_the_manifest_when_reading_config_keys_then_every_key_is_declared_
         "conference_status", "friendly_name", "base_url", "insights_base_url",
     } <= keys
     assert keys <= set(_connection_specification()["properties"])
+
+
+def test_given_spec_when_answered_without_the_cdk_then_the_same_bytes_as_the_cdks_answer(capsys):
+    from airbyte_cdk.entrypoint import AirbyteEntrypoint
+    from airbyte_cdk.models import AirbyteMessage, Type
+
+    cdks = AirbyteEntrypoint.airbyte_message_to_string(AirbyteMessage(type=Type.SPEC, spec=source().spec(logging.getLogger("airbyte"))))
+
+    run(["spec"])
+
+    assert capsys.readouterr().out == cdks + "\n"
+
+
+def test_given_spec_when_run_then_the_cdk_is_not_imported():
+    probe = "import sys; from source_twilio.source import run; run(['spec']); print(any(m.startswith('airbyte_cdk') for m in sys.modules))"
+
+    printed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.splitlines()
+
+    assert json.loads(printed[0])["type"] == "SPEC"
+    assert printed[1] == "False"
 
 
 def test_given_the_spec_when_rendered_then_each_field_has_title_description_and_a_distinct_order():
