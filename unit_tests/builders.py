@@ -54,6 +54,9 @@ class ConfigBuilder:
             "start_date": START_DATE,
             "base_url": BASE_URL,
             "insights_base_url": INSIGHTS_URL,
+            # One worker: windows of 30 days (or one window for a shorter range), which the tests spell out; with more
+            # workers the windows are shorter, so that a backfill keeps each busy (test_conferences.TestWindows).
+            "num_workers": 1,
         }
 
     def with_legacy_auth_token(self) -> "ConfigBuilder":

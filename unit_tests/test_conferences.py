@@ -1,8 +1,11 @@
 import json
-from datetime import date
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
+import pytest
+import yaml
 from airbyte_cdk.models import AirbyteStateMessageSerializer, SyncMode
+from airbyte_cdk.sources.declarative.interpolation import InterpolatedString
 from airbyte_cdk.test.state_builder import StateBuilder
 from freezegun import freeze_time
 
@@ -20,6 +23,7 @@ from unit_tests.builders import (
     twilio_error,
     utc,
 )
+from source_twilio.source import MANIFEST
 from unit_tests.conftest import read_source, records_of
 
 _NOW = "2024-03-15T12:00:00Z"
@@ -175,6 +179,33 @@ class TestFullRefresh:
             "in-progress": "2024-03-14T06:00:00Z",
             "init": start,
         }
+
+
+@freeze_time(_NOW)
+class TestWindows:
+    """A backfill is cut into num_workers windows, so that every worker has a list query to run."""
+
+    @pytest.mark.parametrize(
+        "days_back, workers, step",
+        [(60, 10, "P7D"), (60, 3, "P21D"), (730, 10, "P30D"), (10, 40, "P1D"), (0, 10, "P1D"), (-30, 10, "P1D"), (60, 1, "P30D")],
+    )
+    def test_given_a_range_and_workers_when_sized_then_range_over_workers_days_between_1_and_30(self, days_back, workers, step):
+        start = (utc(2024, 3, 15, 12) - timedelta(days=days_back)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        window = yaml.safe_load(MANIFEST.read_text())["definitions"]["window"]
+
+        assert InterpolatedString.create(window, parameters={}).eval({"start_date": start, "num_workers": workers}) == step
+
+    def test_given_a_60_day_backfill_and_10_workers_when_read_then_nine_7_day_windows_each_asked_once(self, http_mocker):
+        firsts = [date(2024, 1, 15) + timedelta(days=7 * k) for k in range(9)]
+        for n, first in enumerate(firsts):
+            day_after_last = min(first + timedelta(days=7), date(2024, 3, 16))
+            record = conference_record(conference_sid(n), datetime.combine(first, time(6), timezone.utc) + timedelta(days=n % 7))
+            http_mocker.get(conferences_window(first, day_after_last).build(), list_response("conferences", [record]))
+        _mock_empty(http_mocker, *_LIVE)
+
+        output = read_source(ConfigBuilder().with_start_date("2024-01-15T00:00:00Z").with_num_workers(10).build(), catalog("conferences"))
+
+        assert sorted(r["sid"] for r in records_of(output, "conferences")) == sorted(conference_sid(n) for n in range(9))
 
 
 @freeze_time(_NOW)

@@ -3,6 +3,8 @@
 import copy
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -85,17 +87,20 @@ class TestManifest:
 
         assert {name.rsplit(".", 1)[1] for name in names} == {
             "TwilioErrorHandler", "CappedExponentialBackoff", "TwilioNextPage", "TwilioAccounts", "NormalizeTwilioDates",
-            "StatusCursors", "ConfigRule", "TwilioBasicAuth",
+            "StatusCursors", "ConfigRule", "TwilioBasicAuth", "InWindow",
         }
         for name in names:
             module, _, attribute = name.rpartition(".")
             assert module == "source_declarative_manifest.components", name
             assert isinstance(getattr(components, attribute), type), name
 
-    def test_given_the_package_when_imported_then_components_is_registered_under_the_runners_module_name(self):
-        import sys
+    def test_given_a_source_when_built_then_components_is_registered_under_the_runners_module_name(self):
+        probe = ("import sys; from source_twilio.source import source; source(); "
+                 "print(sys.modules['source_declarative_manifest.components'].__file__)")
 
-        assert sys.modules["source_declarative_manifest.components"] is components
+        printed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+
+        assert printed.strip() == components.__file__
 
     def test_given_the_custom_components_when_read_then_each_says_in_a_docstring_what_twilio_does(self):
         for name in _custom_class_names(yaml.safe_load(MANIFEST.read_text())):
