@@ -58,8 +58,20 @@ def self_time(raw: str) -> Tuple[int, Counter, Counter]:
     return sum(frames.values()), frames, packages
 
 
+def total_time(raw: str) -> Counter:
+    """Samples by function anywhere on the stack (each function once per stack): the time spent in it and its callees."""
+    functions: Counter = Counter()
+    for line in raw.splitlines():
+        stack, _, count = line.rpartition(" ")
+        if count.isdigit():
+            for function in {frame.strip().rsplit(":", 1)[0] + ")" for frame in stack.split(";") if frame.strip()}:
+                functions[function] += int(count)
+    return functions
+
+
 def write(path: Path, raw: str, header: List[str]) -> None:
     total, frames, packages = self_time(raw)
+    inclusive = Counter({name: n for name, n in total_time(raw).items() if not name.startswith(("<module>", "_bootstrap", "run (threading", "_bootstrap_inner", "_worker (concurrent"))})
 
     def rows(counter: Counter, limit: int) -> str:
         return "\n".join(f"| {name.replace('|', '/')} | {n} | {100 * n / total:.1f}% |" for name, n in counter.most_common(limit))
@@ -72,5 +84,7 @@ def write(path: Path, raw: str, header: List[str]) -> None:
         + rows(packages, TOP)
         + f"\n\n## Top {TOP} functions by self time\n\n| Function (file) | Samples | Share |\n| --- | ---: | ---: |\n"
         + rows(frames, TOP)
+        + f"\n\n## Top {TOP} functions by total time (with their callees)\n\n| Function (file) | Samples | Share |\n| --- | ---: | ---: |\n"
+        + rows(inclusive, TOP)
         + "\n"
     )

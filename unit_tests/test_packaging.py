@@ -87,7 +87,7 @@ class TestManifest:
 
         assert {name.rsplit(".", 1)[1] for name in names} == {
             "TwilioErrorHandler", "CappedExponentialBackoff", "TwilioNextPage", "TwilioAccounts", "NormalizeTwilioDates",
-            "StatusCursors", "ConfigRule", "TwilioBasicAuth", "InWindow",
+            "StatusCursors", "ConfigRule", "TwilioBasicAuth", "InWindow", "TwilioRecords",
         }
         for name in names:
             module, _, attribute = name.rpartition(".")
