@@ -162,3 +162,23 @@ class TestCredentialsAndFilters:
         summaries = fake.stats.paths("/v1/Conferences")
         assert summaries and all(r.query.get("FriendlyName") == name for r in summaries)
         assert {s["friendly_name"] for s in result.records("conference_summaries")} == {name}
+
+
+class TestProgress:
+    def test_given_a_long_read_when_read_then_progress_lines_count_each_streams_records_and_pages_up_to_the_final_ones(self, start_fake):
+        dataset = Dataset(conferences=60, seed=35)
+        fake = start_fake(dataset, latency=0.03)
+
+        result = run("read", sample_config(fake.base_url, num_workers=2), catalog(ALL, incremental=False),
+                     env={"SOURCE_TWILIO_PROGRESS_SECONDS": "0.25"})
+
+        assert result.returncode == 0, result.stderr[-2000:]
+        lines = [m["log"]["message"] for m in result.of_type("LOG") if m["log"]["message"].startswith("Progress after ")]
+        assert len(lines) >= 2
+        assert all(m["log"]["level"] == "INFO" for m in result.of_type("LOG") if m["log"]["message"].startswith("Progress after "))
+        last = dict(part.split(": ", 1) for part in lines[-1].split(": ", 1)[1].rsplit("; ", 1)[0].split("; "))
+        read = {name: int(text.split(" records read in ")[0].replace(",", "")) for name, text in last.items()}
+        pages = {name: int(text.split(" records read in ")[1].split(" pages")[0].replace(",", "")) for name, text in last.items()}
+        assert 0 < read["conference_participant_summaries"] <= len(result.records("conference_participant_summaries"))
+        assert set(read) <= {*ALL, "live_conferences"} and all(pages[name] >= 1 for name in read)
+        assert "last window " in last["conferences"] and lines[-1].endswith("; 0 retries.")

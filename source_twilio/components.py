@@ -4,8 +4,11 @@ It imports only airbyte_cdk, its dependencies and the stdlib."""
 
 import functools
 import logging
+import os
 import random
 import threading
+import time
+from collections import Counter
 from dataclasses import InitVar, dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
@@ -61,6 +64,38 @@ class NormalizeTwilioDates(RecordTransformation):
                 record[name] = rfc2822_to_iso(record[name])
 
 
+class Progress:
+    """One INFO line at most every SOURCE_TWILIO_PROGRESS_SECONDS (default 10) while a read goes on, so that a long
+    backfill shows where it is: records and pages read per stream, the window each windowed stream read last, the
+    retries so far. Counted by TwilioRecords, InWindow and TwilioErrorHandler, from the workers' threads."""
+
+    def __init__(self, clock: Any = time.monotonic) -> None:
+        self.every, self.lock, self.started, self.clock = float(os.environ.get("SOURCE_TWILIO_PROGRESS_SECONDS", 10)), threading.Lock(), None, clock
+        self.records: Counter = Counter()
+        self.pages: Counter = Counter()
+        self.windows: dict = {}
+        self.retries = 0
+
+    def count(self, stream: str, records: int = 0, pages: int = 0, window: Optional[tuple] = None, retries: int = 0) -> None:
+        with self.lock:
+            now = self.clock()
+            self.started, self.last = (now, now) if self.started is None else (self.started, self.last)
+            self.records[stream] += records
+            self.pages[stream] += pages
+            self.windows[stream] = window or self.windows.get(stream)
+            self.retries += retries
+            if now - self.last < self.every:
+                return
+            self.last = now
+            streams = "; ".join(f"{name}: {self.records[name]:,} records read in {self.pages[name]:,} pages"
+                                + (f", last window {self.windows[name][0]} to {self.windows[name][1]}" if self.windows.get(name) else "")
+                                for name in sorted(self.pages) if self.pages[name])
+        LOGGER.info(f"Progress after {now - self.started:.0f} s: {streams}; {self.retries} retries.")
+
+
+PROGRESS = Progress()
+
+
 @dataclass
 class TwilioRecords(DpathExtractor):
     """The records of a page, `body[field_path[0]]` (Twilio's lists put them under one key: `conferences`,
@@ -70,11 +105,14 @@ class TwilioRecords(DpathExtractor):
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         super().__post_init__(parameters)
         self._key = self._field_path[0].eval(self.config)
+        self._stream = parameters.get("name", self._key)
 
     def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
         for body in self.decoder.decode(response):
             records = body.get(self._key) or []
-            yield from records if isinstance(records, list) else [records]
+            records = records if isinstance(records, list) else [records]
+            PROGRESS.count(self._stream, records=len(records), pages=1)
+            yield from records
 
 
 @dataclass
@@ -84,9 +122,14 @@ class InWindow(RecordFilter):
     read's CPU). A record without the field is kept, as the CDK's cursor keeps it."""
     field: str = ""
 
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        super().__post_init__(parameters)
+        self.stream = parameters.get("name", "")
+
     def filter_records(self, records: Iterable[Mapping[str, Any]], stream_state: Any, stream_slice: Optional[StreamSlice] = None,
                        next_page_token: Any = None) -> Iterable[Mapping[str, Any]]:
         start, end = stream_slice["start_time"], stream_slice["end_time"]
+        PROGRESS.count(self.stream, window=(start, end))
         return (record for record in records if record.get(self.field) is None or start <= record[self.field] <= end)
 
 
@@ -148,10 +191,13 @@ class TwilioErrorHandler(DefaultErrorHandler):
                                    "verified, so no credentials were sent to it. Check the base URL; the connector always "
                                    "verifies certificates.")
         if isinstance(answer, requests.Response) and answer.ok and (answer.content[:64].lstrip()[:1] != b"{" or answer.content[-64:].rstrip()[-1:] != b"}"):
+            PROGRESS.count("", retries=1)
             return ErrorResolution(ResponseAction.RETRY, FailureType.transient_error, f"Twilio answered {answer.status_code} with "
                                    f"a body that is not JSON ({answer.headers.get('Content-Type', 'no content type')}), as a "
                                    "proxy's error page or a cut-off response would be; retrying.")
         resolution = super().interpret_response(answer)
+        if resolution.response_action in (ResponseAction.RETRY, ResponseAction.RATE_LIMITED):
+            PROGRESS.count("", retries=1)
         if resolution.response_action == ResponseAction.IGNORE and self.warning:
             warn_once(" ".join(self.warning.split()))
         return resolution

@@ -68,10 +68,11 @@ def records_of(output: EntrypointOutput, stream: str) -> List[dict[str, Any]]:
 @pytest.fixture(autouse=True)
 def _fresh_warnings():
     """TwilioErrorHandler warns once per process, as one process is one sync; here one test is one sync."""
-    from source_twilio.components import tried, warn_once
+    from source_twilio.components import PROGRESS, tried, warn_once
 
     warn_once.cache_clear()
     tried.cache_clear()
+    PROGRESS.__init__()
     yield
     warn_once.cache_clear()
     tried.cache_clear()

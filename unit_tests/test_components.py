@@ -18,6 +18,7 @@ from airbyte_cdk.utils import AirbyteTracedException
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 from freezegun import freeze_time
 
+from source_twilio import components
 from source_twilio.components import (
     CappedExponentialBackoff,
     ConfigRule,
@@ -414,3 +415,25 @@ class TestTwilioBasicAuth:
         self._auth(ConfigBuilder().build(), password="{{ config['credentials']['api_key_secret'] }}")
 
         assert requests_mock.call_count == 0
+
+
+class TestProgress:
+    def test_given_pages_read_when_counted_then_one_info_line_per_interval_with_totals_so_far(self, caplog, monkeypatch):
+        monkeypatch.delenv("SOURCE_TWILIO_PROGRESS_SECONDS", raising=False)
+        clock = iter([100.0, 103.0, 109.9, 110.0, 115.0, 120.5])
+        progress = components.Progress(clock=lambda: next(clock))
+
+        with caplog.at_level(logging.INFO, logger="airbyte"):
+            progress.count("conferences", records=1000, pages=1)
+            progress.count("conferences", window=("2024-01-01T00:00:00Z", "2024-01-07T23:59:59Z"))
+            progress.count("", retries=1)
+            progress.count("conference_participants", records=4, pages=1)
+            progress.count("conferences", records=500, pages=1)
+            progress.count("conference_participants", records=2, pages=1)
+
+        assert [r.getMessage() for r in caplog.records if r.levelno == logging.INFO] == [
+            "Progress after 10 s: conference_participants: 4 records read in 1 pages; conferences: 1,000 records read in 1 pages, "
+            "last window 2024-01-01T00:00:00Z to 2024-01-07T23:59:59Z; 1 retries.",
+            "Progress after 20 s: conference_participants: 6 records read in 2 pages; conferences: 1,500 records read in 2 pages, "
+            "last window 2024-01-01T00:00:00Z to 2024-01-07T23:59:59Z; 1 retries.",
+        ]
