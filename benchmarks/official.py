@@ -85,14 +85,7 @@ def manifest_text(reconstructed: bool, base_url: str) -> str:
     return yaml.safe_dump(manifest, sort_keys=False).replace(TWILIO, base_url)
 
 
-def command(manifest_path: str, config_path: str, catalog_path: str) -> List[str]:
-    return [
-        str(ensure_installed() / "bin" / "source-declarative-manifest"),
-        "read",
-        "--config",
-        config_path,
-        "--catalog",
-        catalog_path,
-        "--manifest-path",
-        manifest_path,
-    ]
+def command(manifest_path: str, config_path: str, catalog_path: str, verb: str = "read") -> List[str]:
+    """Airbyte's runner on the manifest: `read` as the platform runs it; `check` and `discover` without the catalog."""
+    catalog = ["--catalog", catalog_path] if verb == "read" else []
+    return [str(ensure_installed() / "bin" / "source-declarative-manifest"), verb, "--config", config_path, *catalog, "--manifest-path", manifest_path]

@@ -259,6 +259,32 @@ def bench(workload: Workload, connectors: Sequence[str], repeat: int, latency_ms
     return results
 
 
+def startup(connectors: Sequence[str], repeat: int) -> List[Tuple[str, str, float]]:
+    """(connector, command, median wall seconds) of `spec`, `check` and `discover`, which the platform and PyAirbyte
+    run often: mostly Python's and the CDK's imports. Airbyte's runner has no spec of the connector's own (1.0.7)."""
+    rows = []
+    with FakeTwilio(Dataset(conferences=20, seed=1)) as fake, Workdir() as work:
+        for connector in [c for c in connectors if c in ("ours", "1.0.7")]:
+            read = command_for(connector, fake, work, BOTH)
+            for verb in ("spec", "check", "discover") if connector == "ours" else ("check", "discover"):
+                if connector == "ours":
+                    command = [read[0], verb] + (read[2:4] if verb != "spec" else [])
+                else:
+                    command = official.command(read[read.index("--manifest-path") + 1], read[read.index("--config") + 1], "", verb)
+                walls = []
+                for _ in range(max(repeat, 3)):
+                    started = time.monotonic()
+                    done = subprocess.run(command, capture_output=True, env={**os.environ, **LOOPBACK_ONLY}, check=False)
+                    walls.append(time.monotonic() - started)
+                    assert done.returncode == 0 and b'"type":"' in done.stdout, (command, done.stdout[-500:], done.stderr[-500:])
+                rows.append((CONNECTORS[connector], verb, statistics.median(walls)))
+    return rows
+
+
+def startup_table(rows: List[Tuple[str, str, float]]) -> str:
+    return "\n".join(["| Connector | Command | Wall (s), median |", "| --- | --- | ---: |"] + [f"| {c} | `{v}` | {w:.2f} |" for c, v, w in rows])
+
+
 def machine() -> str:
     cpu = "unknown CPU"
     try:
@@ -323,7 +349,7 @@ def ratios(results: List[Figures]) -> List[str]:
     return lines
 
 
-def write_markdown(path: Path, command: str, latency_ms: float, results: List[Figures], summary: List[str]) -> None:
+def write_markdown(path: Path, command: str, latency_ms: float, results: List[Figures], summary: List[str], started: List[Tuple[str, str, float]]) -> None:
     notes = path.read_text().split("<!-- notes -->", 1)[1] if path.exists() and "<!-- notes -->" in path.read_text() else "\n"
     workloads = "".join(f"- `{w.key}`: {w.title}\n" for w in WORKLOADS.values())
     path.write_text(
@@ -344,7 +370,9 @@ def write_markdown(path: Path, command: str, latency_ms: float, results: List[Fi
         "Wall time is the median of the runs (range in brackets); CPU (wait4) and peak RSS (VmHWM) are the medians\n"
         "of the connector process's own; the fake Twilio runs in the benchmark's process (its CPU during the read: Fake's CPU). Records: conferences +\n"
         "conference_participants (+ conference_summaries + conference_participant_summaries); Check compares every run's records with the dataset by primary key.\n"
-        "Airbyte's connector has no Voice Insights streams, so it does not run `all4`.\n\n<!-- notes -->"
+        "Airbyte's connector has no Voice Insights streams, so it does not run `all4`.\n\n"
+        "Start-up: `spec`, `check` and `discover` against the fake (20 conferences), each run as its own process:\n\n"
+        f"{startup_table(started)}\n\n<!-- notes -->"
         + notes
     )
 
@@ -389,14 +417,16 @@ def main(argv: Optional[List[str]] = None) -> int:
         return profile(workloads[0], args.latency_ms, Path(args.profile), command)
 
     results = [row for workload in workloads for row in bench(workload, connectors, args.repeat, args.latency_ms, args.timeout)]
+    started = startup(connectors, args.repeat)
     print(table(results))
+    print(startup_table(started))
     summary = ratios(results)
     for line in summary:
         print(line)
     if args.json:
         print(json.dumps([asdict(r) for r in results], indent=2))
     if args.write:
-        write_markdown(Path(args.write), command, args.latency_ms, results, summary)
+        write_markdown(Path(args.write), command, args.latency_ms, results, summary, started)
     failed = [r for r in results if not r.ok and r.connector in {CONNECTORS[key] for key in CHECKED}]
     for r in failed:
         print(f"FAILED: {r.connector} on {r.workload}: exit {r.exit_code}, {r.check}", file=sys.stderr)
