@@ -30,7 +30,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -179,11 +179,14 @@ def _instant(value: str, name: str) -> datetime:
 
 def _date_filter(items: List[Conference], query: Mapping[str, str], name: str, attribute: str) -> List[Conference]:
     """`DateUpdated>=D` (key `DateUpdated>`), `DateUpdated<=D`, `DateUpdated=D`: whole UTC days, inclusive."""
-    for key, test in ((name, lambda d, v: d == v), (name + ">", lambda d, v: d >= v), (name + "<", lambda d, v: d <= v)):
-        if key in query:
-            bound = _day(query[key], key)
-            items = [c for c in items if test(getattr(c, attribute).astimezone(timezone.utc).date(), bound)]
-    return items
+    low, high = datetime.min.replace(tzinfo=timezone.utc), datetime.max.replace(tzinfo=timezone.utc)
+    for key, at_least, below in ((name, True, True), (name + ">", True, False), (name + "<", False, True)):
+        if key in query:  # compared as instants, midnight UTC of the day and of the day after: no conversion per item
+            day = datetime.combine(_day(query[key], key), datetime.min.time(), timezone.utc)
+            low, high = (max(low, day) if at_least else low), (min(high, day + timedelta(days=1)) if below else high)
+    if (low, high) == (datetime.min.replace(tzinfo=timezone.utc), datetime.max.replace(tzinfo=timezone.utc)):
+        return items
+    return [c for c in items if low <= getattr(c, attribute) < high]
 
 
 def _page_size(query: Mapping[str, str]) -> int:
@@ -193,8 +196,9 @@ def _page_size(query: Mapping[str, str]) -> int:
     return int(raw)
 
 
-def _page_slice(items: Sequence[Any], query: Mapping[str, str], sid_of: Callable[[Any], str]) -> Tuple[int, int, List[Any]]:
-    """The page asked for: by `PageToken` (PA<last sid of the previous page>, PB<first sid of the next>) or by `Page`."""
+def _page_slice(items: Sequence[Any], query: Mapping[str, str], sid_of: Callable[[Any], str]) -> Tuple[int, int, List[Any], bool]:
+    """The page asked for, by `PageToken` (PA<last sid of the previous page>, PB<first sid of the next>) or by `Page`,
+    and whether items follow it."""
     size = _page_size(query)
     page = int(query.get("Page", "0")) if query.get("Page", "0").isdigit() else 0
     token = query.get("PageToken")
@@ -206,7 +210,8 @@ def _page_slice(items: Sequence[Any], query: Mapping[str, str], sid_of: Callable
         start = anchor + 1 if token.startswith("PA") else max(anchor - size, 0)
     else:
         start = page * size
-    return size, page, list(items[start : start + size])
+    chunk = list(items[start : start + size])
+    return size, page, chunk, bool(chunk) and start + len(chunk) < len(items)
 
 
 def _uri(path: str, filters: Sequence[Tuple[str, str]], size: int, page: int, token: Optional[str] = None) -> str:
@@ -218,10 +223,9 @@ def _uri(path: str, filters: Sequence[Tuple[str, str]], size: int, page: int, to
 
 def list_2010(key: str, items: List[Any], path: str, query: Mapping[str, str], sid_of: Callable[[Any], str], render: Callable[[Any], dict]) -> dict:
     """The 2010 API list envelope: exactly these keys, relative URIs, start/end indices of this page."""
-    size, page, chunk = _page_slice(items, query, sid_of)
+    size, page, chunk, has_next = _page_slice(items, query, sid_of)
     filters = [(k, v) for k, v in query.items() if k not in ("PageSize", "Page", "PageToken")]
     start = page * size
-    has_next = bool(chunk) and (items.index(chunk[-1]) + 1 < len(items))
     return {
         key: [render(item) for item in chunk],
         "end": start + len(chunk) - 1 if chunk else 0,
@@ -237,9 +241,8 @@ def list_2010(key: str, items: List[Any], path: str, query: Mapping[str, str], s
 
 def list_insights(key: str, items: List[Any], host: str, path: str, query: Mapping[str, str], sid_of: Callable[[Any], str], render: Callable[[Any], dict]) -> dict:
     """The Voice Insights list envelope: records under `key` and absolute URLs under `meta`."""
-    size, page, chunk = _page_slice(items, query, sid_of)
+    size, page, chunk, has_next = _page_slice(items, query, sid_of)
     filters = [(k, v) for k, v in query.items() if k not in ("PageSize", "Page", "PageToken")]
-    has_next = bool(chunk) and (items.index(chunk[-1]) + 1 < len(items))
     return {
         key: [render(item) for item in chunk],
         "meta": {
