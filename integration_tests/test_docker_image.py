@@ -193,10 +193,12 @@ print(size, tests, pyc)
     assert size < 220 * 1024 * 1024
 
 
-def test_given_docker_build_ran_then_no_build_stage_image_is_left():
-    left = subprocess.run(
-        ["docker", "images", "--all", "--quiet", "--filter", "label=io.source-twilio.stage=build"],
-        capture_output=True, text=True, check=True,
-    ).stdout.split()
+def _images(*filters: str) -> List[str]:
+    args = [option for name in filters for option in ("--filter", name)]
+    return subprocess.run(["docker", "images", "--all", "--quiet", *args], capture_output=True, text=True, check=True).stdout.split()
 
-    assert left == []
+
+def test_given_docker_build_ran_then_neither_its_build_stage_nor_a_replaced_image_is_left():
+    assert _images("label=io.source-twilio.stage=build") == []
+    assert _images("dangling=true", "label=io.airbyte.name=source-twilio") == []
+    assert _images("label=io.airbyte.name=source-twilio") != []  # the filter finds the connector's images
