@@ -20,13 +20,14 @@ from tools import pyairbyte_duckdb as script
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
+DOCS_PAGE = ROOT / "docs" / "integrations" / "sources" / "twilio-conferences.md"
 PYAIRBYTE_PYTHON = script.PYAIRBYTE_VENV / "bin" / "python"
 
 
-def _readme_block(marker: str) -> str:
-    """The fenced block right after `<!-- marker -->` in the README."""
-    found = re.search(rf"<!-- {re.escape(marker)} -->\n```\w*\n(.*?)```", README.read_text(), re.S)
-    assert found, f"README.md has no block after <!-- {marker} -->"
+def _readme_block(marker: str, page: Path = README) -> str:
+    """The fenced block right after `<!-- marker -->` in the README (or another page)."""
+    found = re.search(rf"<!-- {re.escape(marker)} -->\n```\w*\n(.*?)```", page.read_text(), re.S)
+    assert found, f"{page.name} has no block after <!-- {marker} -->"
     return found.group(1)
 
 
@@ -54,7 +55,7 @@ def test_given_the_fake_when_pyairbyte_reads_into_duckdb_then_every_column_typed
     assert "  JSON: coached_participants, properties, events, metrics, _airbyte_meta\n" in result.stdout
 
 
-def test_the_readme_lines_are_those_the_script_runs():
+def test_the_lines_of_the_readme_and_the_docs_page_are_those_the_script_runs():
     def statements(text: str) -> list:
         # The README names the connector and the DuckDB file by relative paths; the script by absolute ones.
         text = re.sub(r"local_executable=.*", "local_executable=...)", text)
@@ -62,9 +63,11 @@ def test_the_readme_lines_are_those_the_script_runs():
         return [line.strip() for line in text.splitlines() if re.match(r"\s*(import airbyte|source|result)\b", line)]
 
     readme = statements(_readme_block("the lines tools/pyairbyte_duckdb.py runs"))
+    docs = statements(_readme_block("the lines tools/pyairbyte_duckdb.py runs", DOCS_PAGE))
     ran = statements(inspect.getsource(script.read_into_duckdb))
 
     assert readme == ran
+    assert docs == ran
     assert len(ran) == 5
 
 
