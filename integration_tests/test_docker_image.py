@@ -145,3 +145,60 @@ def test_given_the_image_when_inspected_then_non_root_with_labels_and_without_te
     found = [name for name in names if FORBIDDEN.search(name)]
     assert any(name.endswith("source_twilio/manifest.yaml") for name in names)
     assert found == []
+
+
+def _in_image(*args: str, mounts: List[str] = (), path: str = "") -> subprocess.CompletedProcess:
+    volumes = [option for mount in mounts for option in ("-v", mount)] + ([f"--env=PYTHONPATH={path}"] if path else [])
+    return subprocess.run(
+        ["docker", "run", "--rm", *volumes, "--env=PYTHONDONTWRITEBYTECODE=1", "--entrypoint", "/opt/source-twilio/bin/python", IMAGE, *args],
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_given_the_image_when_pip_check_runs_on_its_venv_then_no_broken_requirement():
+    """The image ships no pip: this test's own pip, mounted read-only, checks the venv the image runs."""
+    import pip
+
+    pip_dir = os.path.dirname(pip.__file__)
+    check = _in_image("-m", "pip", "check", "--disable-pip-version-check", mounts=[f"{pip_dir}:/pip-check/pip:ro"], path="/pip-check")
+    recorded = _in_image("-c", "print(open('/opt/source-twilio/pip-check.txt').read(), end='')")
+    without_pip = _in_image("-c", "import pip")
+
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert check.stdout.strip() == "No broken requirements found."
+    assert recorded.stdout.strip() == "No broken requirements found."  # what the build stage's own pip said
+    assert without_pip.returncode != 0 and "No module named 'pip'" in without_pip.stderr
+
+
+def test_given_the_image_then_its_venv_holds_no_tests_nor_unused_bytecode_and_stays_under_220_mb():
+    probe = _in_image("-c", """
+import os
+root = "/opt/source-twilio"
+size = tests = pyc = 0
+for folder, dirs, files in os.walk(root):
+    tests += os.path.basename(folder) == "tests"
+    for name in files:
+        path = os.path.join(folder, name)
+        if not os.path.islink(path):
+            size += os.path.getsize(path)
+        pyc += name.endswith(".pyc")
+import pandas, numpy  # the CDK's requirements that the connector never loads are there, whole enough to import
+print(size, tests, pyc)
+""")
+    size, tests, pyc = map(int, probe.stdout.split())
+
+    assert probe.returncode == 0, probe.stderr[-2000:]
+    assert tests == 0
+    assert 300 < pyc < 2000  # the bytecode of what a command imports (about 770 files), not of every module
+    assert size < 220 * 1024 * 1024
+
+
+def _images(*filters: str) -> List[str]:
+    args = [option for name in filters for option in ("--filter", name)]
+    return subprocess.run(["docker", "images", "--all", "--quiet", *args], capture_output=True, text=True, check=True).stdout.split()
+
+
+def test_given_docker_build_ran_then_neither_its_build_stage_nor_a_replaced_image_is_left():
+    assert _images("label=io.source-twilio.stage=build") == []
+    assert _images("dangling=true", "label=io.airbyte.name=source-twilio") == []
+    assert _images("label=io.airbyte.name=source-twilio") != []  # the filter finds the connector's images

@@ -39,3 +39,21 @@ ensure_cdk_venv() {
   fi
   echo "$want" > "$stamp"
 }
+
+# PyAirbyte, which pins its own airbyte-cdk, in a venv of its own, with the fake Twilio (the standard library only):
+# tools/pyairbyte_duckdb.py reads the connector (.venv/bin/source-twilio) into DuckDB there.
+PYAIRBYTE_VENV="${PYAIRBYTE_VENV:-$PWD/.venv-pyairbyte}"
+PYAIRBYTE_VERSION="${PYAIRBYTE_VERSION:-0.71.3}"
+ensure_pyairbyte_venv() {
+  local stamp="$PYAIRBYTE_VENV/.installed" want
+  want=$(echo "airbyte==$PYAIRBYTE_VERSION" | cat - fake_twilio/pyproject.toml | sha256sum | cut -c1-16)
+  if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then return; fi
+  echo "Installing PyAirbyte $PYAIRBYTE_VERSION into $PYAIRBYTE_VENV (about two minutes)..." >&2
+  "$PYTHON" -m venv "$PYAIRBYTE_VENV"
+  if ! "$PYAIRBYTE_VENV/bin/python" -m pip install --quiet --disable-pip-version-check "airbyte==$PYAIRBYTE_VERSION" -e ./fake_twilio \
+       > "$PYAIRBYTE_VENV/install.log" 2>&1; then
+    cat "$PYAIRBYTE_VENV/install.log" >&2
+    return 1
+  fi
+  echo "$want" > "$stamp"
+}
