@@ -29,7 +29,7 @@ from source_twilio.components import (
     TwilioNextPage,
     rfc2822_to_iso,
 )
-from unit_tests.builders import ACCOUNT_SID, ConfigBuilder
+from unit_tests.builders.config import ACCOUNT_SID, ConfigBuilder
 
 _STATES_0_1_0 = Path(__file__).parent / "resource" / "state_0.1.0"
 _STATUSES = "{{ config.get('conference_status') or ['completed', 'in-progress', 'init'] }}"  # as in the manifest

@@ -8,18 +8,10 @@ from airbyte_cdk.models import AirbyteMessageSerializer, FailureType, Status, Ty
 from airbyte_cdk.test.mock_http import HttpResponse
 from freezegun import freeze_time
 
-from unit_tests.builders import (
-    ACCOUNT_SID,
-    AUTH_TOKEN,
-    ConfigBuilder,
-    catalog,
-    conference_record,
-    conference_sid,
-    conferences_window,
-    list_response,
-    twilio_error,
-    utc,
-)
+from unit_tests.builders.catalog import catalog
+from unit_tests.builders.config import ACCOUNT_SID, AUTH_TOKEN, ConfigBuilder
+from unit_tests.builders.requests import conferences_window
+from unit_tests.builders.responses import conference_record, conference_sid, list_response, twilio_error, utc
 from unit_tests.conftest import read_source, records_of, run_entry_point
 
 _NOW = "2024-01-20T12:00:00Z"

@@ -14,15 +14,10 @@ from airbyte_cdk.test.entrypoint_wrapper import discover
 from freezegun import freeze_time
 
 from source_twilio.source import MANIFEST, source
-from unit_tests.builders import (
-    ACCOUNT_SID,
-    API_KEY_SECRET,
-    AUTH_TOKEN,
-    ConfigBuilder,
-    TwilioListRequestBuilder,
-    catalog,
-    list_response,
-)
+from unit_tests.builders.catalog import catalog
+from unit_tests.builders.config import ACCOUNT_SID, API_KEY_SECRET, AUTH_TOKEN, ConfigBuilder
+from unit_tests.builders.requests import TwilioListRequestBuilder
+from unit_tests.builders.responses import list_response
 from unit_tests.conftest import read_source, run_entry_point
 
 ROOT = Path(__file__).resolve().parent.parent
