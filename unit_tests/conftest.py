@@ -6,6 +6,7 @@ from types import SimpleNamespace
 from typing import Any, Iterator, List, Optional, Tuple, Union
 
 import pytest
+import requests
 from airbyte_cdk.models import AirbyteStateMessage, ConfiguredAirbyteCatalog
 from airbyte_cdk.sources.streams.http import rate_limiting
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
@@ -93,3 +94,14 @@ def _fresh_warnings():
     yield
     warn_once.cache_clear()
     tried.cache_clear()
+
+
+_SEND = requests.Session.send
+
+
+@pytest.fixture(autouse=True)
+def _requests_left_unpatched() -> Iterator[None]:
+    """A test that patches requests.Session.send and undoes it after its HttpMocker stopped leaves the mock in place for
+    every later test of the process (other modules on the same pytest-xdist worker too): such a test fails here."""
+    yield
+    assert requests.Session.send is _SEND, "this test left requests.Session.send patched (undo a monkeypatch before the HttpMocker stops)"

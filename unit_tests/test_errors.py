@@ -143,8 +143,9 @@ class TestTestOnlyWaits:
                 timeouts.append(kwargs.get("timeout"))
             return send(session, request, **kwargs)
 
-        monkeypatch.setattr(requests.Session, "send", record)
-        read_source(ConfigBuilder().build(), catalog("conferences"))
+        with monkeypatch.context() as patch:  # undone before the HttpMocker stops, which restores Session.send itself
+            patch.setattr(requests.Session, "send", record)
+            read_source(ConfigBuilder().build(), catalog("conferences"))
         return timeouts
 
     def test_given_no_test_setting_when_read_then_every_request_waits_30_seconds_to_connect_and_to_read(self, monkeypatch, http_mocker):
