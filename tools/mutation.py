@@ -214,7 +214,7 @@ def check(selected: List[Mutant], everything: List[Mutant], timeout: float) -> I
         covering = tests_by_line(workdir)
         for mutant in selected:
             ids = covering.get(f"{mutant.path}:{mutant.line}", [""])
-            tests = TESTS if "" in ids else ids
+            tests = TESTS if "" in ids else sorted(ids, key=lambda test: "test_components.py" not in test)  # the direct tests first
             original = (workdir / mutant.path).read_text()
             (workdir / mutant.path).write_text(mutated_source(mutant, firsts[mutant.path]))
             started = time.monotonic()
