@@ -158,6 +158,21 @@ class TestTestOnlyWaits:
 
         assert self._timeouts_of_stream_requests(monkeypatch, http_mocker) == [(30, 2.5)] * 3
 
+    def test_given_only_a_test_backoff_cap_when_read_then_the_manifests_timeouts_stay(self, monkeypatch, http_mocker):
+        monkeypatch.setenv(TEST_BACKOFF_CAP, "0.5")
+
+        assert self._timeouts_of_stream_requests(monkeypatch, http_mocker) == [(30, 30)] * 3
+
+    def test_given_only_a_test_read_timeout_when_429_then_the_manifests_backoff_stays(self, monkeypatch, http_mocker, sleeps):
+        monkeypatch.setenv(TEST_READ_TIMEOUT, "2.5")
+        http_mocker.get(_ONLY_WINDOW.build(), [twilio_error(429, 20429, "Too Many Requests")] * 4 + [list_response("conferences", [])])
+        _mock_live_statuses_empty(http_mocker)
+
+        read_source(ConfigBuilder().build(), catalog("conferences"))
+
+        # factor 1, capped at 30: ceilings of 1, 2, 4 and 8 seconds, at least half of each, plus the CDK's extra second
+        assert [ceiling / 2 + 1 <= wait <= ceiling + 1 for wait, ceiling in zip(sleeps, (1, 2, 4, 8))] == [True] * 4
+
     def test_given_a_test_backoff_cap_when_429_on_every_attempt_then_ten_retries_each_within_the_cap(self, monkeypatch, http_mocker, sleeps):
         monkeypatch.setenv(TEST_BACKOFF_CAP, "0.5")
         http_mocker.get(_ONLY_WINDOW.build(), [twilio_error(429, 20429, "Too Many Requests")] * 11)
