@@ -2,6 +2,7 @@ import copy
 import json
 import logging
 import random
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -28,6 +29,7 @@ from source_twilio.components import (
     TwilioBasicAuth,
     TwilioErrorHandler,
     TwilioNextPage,
+    plain_config_errors,
     rfc2822_to_iso,
 )
 from unit_tests.builders.config import ACCOUNT_SID, ConfigBuilder
@@ -435,6 +437,7 @@ class TestTwilioBasicAuth:
         assert raised.value.message == message and raised.value.failure_type == FailureType.config_error
         assert requests_mock.call_count == 1
         assert requests_mock.last_request.qs == {"pagesize": ["1"], "dateupdated>": ["2008-01-01"], "dateupdated<": ["2008-01-02"]}
+        assert requests_mock.last_request.timeout == 30  # an unanswered check is no verdict after 30 s, as a stream's request
 
     # 403: a key may be refused conferences and still read Voice Insights; the streams' own filters decide
     @pytest.mark.parametrize("answer", [{"status_code": 403}, {"status_code": 500}, {"status_code": 429}, {"exc": requests.exceptions.ConnectTimeout}])
@@ -447,3 +450,23 @@ class TestTwilioBasicAuth:
         self._auth(ConfigBuilder().build(), password="{{ config['credentials']['api_key_secret'] }}")
 
         assert requests_mock.call_count == 0
+
+
+class TestPlainConfigErrors:
+    def _record(self, failure_type: FailureType) -> logging.LogRecord:
+        try:
+            raise AirbyteTracedException(message="'start_date' must be a real UTC date", failure_type=failure_type)
+        except AirbyteTracedException:
+            return logging.LogRecord("airbyte", logging.ERROR, __file__, 1, "Check failed. Error traceback: \n Traceback ...", None, sys.exc_info())
+
+    def test_given_a_config_error_when_logged_then_the_sentence_without_the_traceback(self):
+        record = self._record(FailureType.config_error)
+
+        assert plain_config_errors(record) is True
+        assert (record.exc_info, record.msg) == (None, "Check failed. ")
+
+    def test_given_another_error_when_logged_then_its_traceback_stays(self):
+        record = self._record(FailureType.system_error)
+
+        assert plain_config_errors(record) is True
+        assert record.exc_info is not None and record.msg.endswith("Traceback ...")
