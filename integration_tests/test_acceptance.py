@@ -18,6 +18,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
@@ -62,6 +63,21 @@ def fake_twilio_configs() -> Iterator[FakeTwilio]:
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _components_module_restored() -> Iterator[None]:
+    """The suite compiles components.py and registers it in sys.modules as `source_declarative_manifest.components` (and
+    `components`), where source_twilio registered its own: put back what was there, for the tests that run after this
+    module in the same process (pytest-xdist puts unit and end-to-end modules on the same workers)."""
+    names = ("source_declarative_manifest.components", "components")
+    saved = {name: sys.modules.get(name) for name in names}
+    yield
+    for name, module in saved.items():
+        if module is None:
+            sys.modules.pop(name, None)
+        else:
+            sys.modules[name] = module
 
 
 @pytest.fixture(scope="module", autouse=True)

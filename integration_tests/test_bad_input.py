@@ -5,55 +5,17 @@
 
 from __future__ import annotations
 
-import copy
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Dict, Tuple
+from typing import Dict, Tuple
 
 import pytest
 
 from fake_twilio import Dataset, FakeTwilio
 from fake_twilio.harness import Run, catalog, run, sample_config
+from unit_tests.builders.bad_configs import BAD_CONFIGS, BadConfig
 
 TOKEN = "sample-auth-token-for-the-fake-twilio"
 STREAMS = ["conferences", "conference_participants"]
-
-
-def _without(key: str) -> Callable[[dict], None]:
-    return lambda config: config.pop(key)
-
-
-def _set(*path_and_value: Any) -> Callable[[dict], None]:
-    *path, value = path_and_value
-
-    def change(config: dict) -> None:
-        node = config
-        for key in path[:-1]:
-            node = node[key]
-        node[path[-1]] = value
-
-    return change
-
-
-# case: (change to the sample config, words the message must contain). Value rules are the manifest's
-# config_normalization_rules.validations (ConfigRule, a plain message naming the field); missing fields and wrong
-# types are the CDK's own check of the config against the spec ("Config validation error: ...", secrets masked).
-BAD_CONFIGS: Dict[str, Tuple[Callable[[dict], None], Tuple[str, ...]]] = {
-    "account_sid missing": (_without("account_sid"), ("'account_sid' is a required property",)),
-    "account_sid of the wrong form": (_set("account_sid", "AC123"), ("'account_sid' must be AC followed by 32 hexadecimal characters",)),
-    "credentials missing": (_without("credentials"), ("'credentials' is missing: give the account's Auth Token, or an API key",)),
-    "auth_token missing": (_set("credentials", {"auth_type": "auth_token"}), ("Config validation error",)),
-    "auth_token empty": (_set("credentials", "auth_token", ""), ("'credentials.auth_token' must be the account's Auth Token, a non-empty string",)),
-    "auth_token not a string": (_set("credentials", "auth_token", 12345), ("**** is not of type 'string'",)),
-    "credentials of no known kind": (_set("credentials", {"auth_type": "password"}), ("is not valid under any of the given schemas",)),
-    "start_date as a date only": (_set("start_date", "2024-01-01"), ("'start_date' must be a real UTC date and time as YYYY-MM-DDTHH:MM:SSZ",)),
-    "start_date with an offset": (_set("start_date", "2024-01-01T00:00:00+02:00"), ("'start_date' must be a real UTC date and time",)),
-    "start_date not a real date": (_set("start_date", "2024-02-30T00:00:00Z"), ("'start_date' must be a real UTC date and time",)),
-    "lookback_window negative": (_set("lookback_window", -5), ("'lookback_window' must be a whole number of minutes from 0 to 576000",)),
-    "num_workers zero": (_set("num_workers", 0), ("'num_workers' (concurrent requests) must be a whole number from 1 to 40",)),
-    "num_workers above 40": (_set("num_workers", 41), ("'num_workers' (concurrent requests) must be a whole number from 1 to 40",)),
-    "base_url not http(s)": (_set("base_url", "ftp://api.twilio.com"), ("'base_url' must be http(s)://host[:port][/path]",)),
-    "base_url without a scheme": (_set("base_url", "api.twilio.com"), ("'base_url' must be http(s)://host[:port][/path]",)),
-}
 
 
 @pytest.fixture(scope="module")
@@ -62,19 +24,23 @@ def fake() -> FakeTwilio:
         yield server
 
 
+# The bad-config table of the unit tests (unit_tests/builders/bad_configs.py), which read every case in-process: here the
+# cases it marks `end_to_end` (one of each kind) through the installed command's `check` and `read`.
+END_TO_END = [bad for bad in BAD_CONFIGS if bad.end_to_end]
+RUNS = [(bad, command) for bad in END_TO_END for command in ("check", "read")]
+
+
 @pytest.fixture(scope="module")
 def bad_config_runs(fake) -> Dict[Tuple[str, str], Run]:
-    """Every case through `check` and `read`, four processes at a time."""
+    """Every run of RUNS, four processes at a time."""
 
-    def one(case_and_command: Tuple[str, str]) -> Run:
-        case, command = case_and_command
-        config = copy.deepcopy(sample_config(fake.base_url))
-        BAD_CONFIGS[case][0](config)
+    def one(bad_and_command: Tuple[BadConfig, str]) -> Run:
+        bad, command = bad_and_command
+        config = bad.apply(sample_config(fake.base_url))
         return run(command, config, catalog(STREAMS) if command == "read" else None, timeout=120)
 
-    keys = [(case, command) for case in BAD_CONFIGS for command in ("check", "read")]
     with ThreadPoolExecutor(max_workers=4) as pool:
-        return dict(zip(keys, pool.map(one, keys)))
+        return {(bad.case, command): result for (bad, command), result in zip(RUNS, pool.map(one, RUNS))}
 
 
 def _assert_clean_output(result: Run) -> None:
@@ -83,27 +49,29 @@ def _assert_clean_output(result: Run) -> None:
     assert "12345" not in everything
 
 
-@pytest.mark.parametrize("case", list(BAD_CONFIGS))
-def test_given_a_bad_config_when_check_then_failed_with_a_message_naming_the_field(bad_config_runs, case):
-    result = bad_config_runs[(case, "check")]
+@pytest.mark.parametrize("bad", END_TO_END, ids=lambda bad: bad.case)
+def test_given_a_bad_config_when_check_then_failed_with_its_message(bad_config_runs, bad):
+    result = bad_config_runs[(bad.case, "check")]
 
     assert result.returncode == 0
     assert result.connection_status["status"] == "FAILED"
-    for words in BAD_CONFIGS[case][1]:
-        assert words in result.connection_status["message"]
+    assert bad.message in result.connection_status["message"]
     _assert_clean_output(result)
 
 
-@pytest.mark.parametrize("case", list(BAD_CONFIGS))
-def test_given_a_bad_config_when_read_then_a_config_error_naming_the_field(bad_config_runs, case):
-    result = bad_config_runs[(case, "read")]
+@pytest.mark.parametrize("bad", END_TO_END, ids=lambda bad: bad.case)
+def test_given_a_bad_config_when_read_then_exit_1_and_a_config_error_with_its_message(bad_config_runs, bad):
+    result = bad_config_runs[(bad.case, "read")]
 
     assert result.returncode == 1
     assert result.records("conferences") == []
     assert {e["failure_type"] for e in result.errors} == {"config_error"}
-    for words in BAD_CONFIGS[case][1]:
-        assert words in result.errors[0]["message"]
+    assert bad.message in result.errors[0]["message"]
     _assert_clean_output(result)
+
+
+def test_given_a_token_that_is_not_a_string_when_read_then_it_is_masked_in_the_message(bad_config_runs):
+    assert "Config validation error: **** is not of type 'string'" in bad_config_runs[("auth_token not a string", "read")].errors[0]["message"]
 
 
 def test_given_a_start_date_in_the_future_when_check_and_read_then_succeeded_with_nothing_read(fake):
@@ -115,7 +83,7 @@ def test_given_a_start_date_in_the_future_when_check_and_read_then_succeeded_wit
     read = run("read", config, catalog(STREAMS))
 
     assert checked.connection_status == {"status": "SUCCEEDED"}
-    assert check_requests >= 1, "the check still asks Twilio whether the credentials are good"
+    assert check_requests == 2, "the credentials tried once, then the check's one window of conferences"
     assert read.returncode == 0, read.stderr[-2000:]
     assert read.errors == []
     assert read.of_type("RECORD") == []

@@ -1,7 +1,9 @@
 """The fault scenarios of tools/reliability.py (the ones RELIABILITY.md reports), asserted.
 
-All scenarios run at once (each its own fake Twilio and connector process); the slowest, a URL that never
-recovers, waits through ten backoffs of up to 30 s, so the module takes about two and a half minutes.
+All scenarios run at once (each its own fake Twilio and connector process), with the test-only read timeout and
+backoff cap of tools/reliability.py (SHORT_WAITS: 3 s and 0.5 s instead of the connector's 30 s and 30 s, README's
+Test-only settings): the slowest, a URL that never recovers, waits through ten backoffs of about 1.5 s. What the
+tests assert (requests, retries, records, states, messages) does not depend on the waits.
 """
 
 from __future__ import annotations

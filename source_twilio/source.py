@@ -3,6 +3,7 @@ manifest-only runner (`source-declarative-manifest`) runs them, so that every ho
 
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, List, Optional
@@ -13,6 +14,39 @@ if TYPE_CHECKING:  # the CDK is imported when a command needs it: importing it t
     from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
 
 MANIFEST = Path(__file__).with_name("manifest.yaml")
+
+# Test-only (README, "Test-only settings"): the fault tests set these so that a read timeout or ten backoffs take
+# seconds, not minutes. Unset, as anywhere but in the tests, the manifest's own values (30 s and 30 s) stay.
+TEST_READ_TIMEOUT = "SOURCE_TWILIO_TEST_READ_TIMEOUT_SECONDS"
+TEST_BACKOFF_CAP = "SOURCE_TWILIO_TEST_BACKOFF_CAP_SECONDS"
+
+
+def _seconds(variable: str) -> Optional[float]:
+    value = os.environ.get(variable)
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise ValueError(f"{variable} (a setting for tests only) must be a positive number of seconds, not {value!r}")
+    return seconds
+
+
+def with_test_waits(node: Any, read_timeout: Optional[float], backoff_cap: Optional[float]) -> Any:
+    """`node` (the manifest) with every requester's read timeout and every CappedExponentialBackoff's cap replaced by the
+    ones given (None keeps the manifest's)."""
+    if isinstance(node, list):
+        return [with_test_waits(item, read_timeout, backoff_cap) for item in node]
+    if not isinstance(node, dict):
+        return node
+    changed = {key: with_test_waits(value, read_timeout, backoff_cap) for key, value in node.items()}
+    if read_timeout is not None and "read_timeout_in_seconds" in changed:
+        changed["read_timeout_in_seconds"] = read_timeout
+    if backoff_cap is not None and str(changed.get("class_name", "")).endswith(".CappedExponentialBackoff"):
+        changed["max_seconds"] = backoff_cap
+    return changed
 
 
 def manifest() -> dict:
@@ -25,7 +59,11 @@ def source(catalog: Any = None, config: Any = None, state: Any = None, config_pa
     from source_twilio import components
 
     sys.modules.setdefault("source_declarative_manifest.components", components)  # the name Airbyte's hosts give it
-    return ConcurrentDeclarativeSource(catalog=catalog, config=config, state=state or [], source_config=manifest(), config_path=config_path)
+    loaded = manifest()
+    read_timeout, backoff_cap = _seconds(TEST_READ_TIMEOUT), _seconds(TEST_BACKOFF_CAP)
+    if read_timeout is not None or backoff_cap is not None:
+        loaded = with_test_waits(loaded, read_timeout, backoff_cap)
+    return ConcurrentDeclarativeSource(catalog=catalog, config=config, state=state or [], source_config=loaded, config_path=config_path)
 
 
 def spec_message() -> str:

@@ -2,6 +2,12 @@
 
     .venv/bin/python -m tools.reliability                          # print the table
     .venv/bin/python -m tools.reliability --write RELIABILITY.md   # and write it there
+    .venv/bin/python -m tools.reliability --connector-waits        # with the connector's own 30 s timeout and cap
+
+By default the connector runs with the test-only settings of source_twilio/source.py (README, Test-only settings):
+a read timeout of READ_TIMEOUT_S and a backoff cap of BACKOFF_CAP_S, so that a timed-out answer and ten backoffs take
+seconds. The requests, retries, records and states are the same as with the connector's own 30 s (a retry happens
+or not whatever the wait before it); only the wall times differ.
 
 Every scenario reads all four streams of the same seeded dataset (240 conferences, 10% live with 4
 participants each, an Insights summary and participant summaries for every conference) through the
@@ -36,6 +42,7 @@ from fake_twilio.harness import (
     sample_config,
     scan_for_secrets,
 )
+from source_twilio.source import TEST_BACKOFF_CAP, TEST_READ_TIMEOUT
 
 STREAMS = ["conferences", "conference_participants", "conference_summaries", "conference_participant_summaries"]
 PRIMARY_KEYS = {
@@ -46,7 +53,14 @@ PRIMARY_KEYS = {
 }
 CONFERENCES = 240
 SEED = 11
-READ_TIMEOUT_S = 30  # the connector's read timeout (manifest.yaml, requester.read_timeout_in_seconds)
+CONNECTOR_READ_TIMEOUT_S = 30  # the connector's own (manifest.yaml, requester.read_timeout_in_seconds)
+READ_TIMEOUT_S = 3.0  # the scenarios' (SOURCE_TWILIO_TEST_READ_TIMEOUT_SECONDS): a normal answer here takes milliseconds
+BACKOFF_CAP_S = 0.5  # the scenarios' backoff cap (SOURCE_TWILIO_TEST_BACKOFF_CAP_SECONDS); the connector's own is 30 s
+SHORT_WAITS = {TEST_READ_TIMEOUT: str(READ_TIMEOUT_S), TEST_BACKOFF_CAP: str(BACKOFF_CAP_S)}
+
+
+def read_timeout(connector_waits: bool = False) -> float:
+    return CONNECTOR_READ_TIMEOUT_S if connector_waits else READ_TIMEOUT_S
 
 
 # One "now" for every scenario of a run, so that their datasets, records and states are the same.
@@ -69,7 +83,7 @@ def _one_insights_participants_path(dataset: Dataset) -> str:
 class Scenario:
     name: str
     what: str
-    faults: Callable[[Dataset], Optional[Faults]]
+    faults: Callable[[Dataset, float], Optional[Faults]]  # (the dataset, the connector's read timeout)
     # "complete": the read ends normally with exactly the clean read's records and state;
     # "fails clearly": one URL never recovers, the read ends with an error trace naming the cause.
     expect: str = "complete"
@@ -77,43 +91,43 @@ class Scenario:
 
 
 SCENARIOS: List[Scenario] = [
-    Scenario("clean", "no fault (the reference read)", lambda d: None),
+    Scenario("clean", "no fault (the reference read)", lambda d, timeout: None),
     Scenario(
         "429 storm",
         "a third of requests answered 429: half with `Retry-After: 1`, half without; at most 3 per URL",
-        lambda d: Faults(rates={"429-retry-after": 0.17, "429": 0.16}, seed=1, max_per_path=3),
+        lambda d, timeout: Faults(rates={"429-retry-after": 0.17, "429": 0.16}, seed=1, max_per_path=3),
     ),
     Scenario(
         "5xx and drops",
         "500, 502, 503 (5% each) and connections dropped mid-response (10%); at most 3 per URL",
-        lambda d: Faults(rates={"500": 0.05, "502": 0.05, "503": 0.05, "drop": 0.10}, seed=2, max_per_path=3),
+        lambda d, timeout: Faults(rates={"500": 0.05, "502": 0.05, "503": 0.05, "drop": 0.10}, seed=2, max_per_path=3),
     ),
     Scenario(
         "slow server",
-        f"requests 2 and 9 answered after 35 s, past the {READ_TIMEOUT_S} s read timeout",
-        lambda d: Faults(on_requests={2: "slow", 9: "slow"}, slow_seconds=READ_TIMEOUT_S + 5),
+        "requests 2 and 9 answered 2 s after the read timeout",
+        lambda d, timeout: Faults(on_requests={2: "slow", 9: "slow"}, slow_seconds=timeout + 2),
     ),
     Scenario(
         "malformed JSON",
         "10% of 200 responses cut off half-way through the JSON body; at most 2 per URL",
-        lambda d: Faults(rates={"malformed-json": 0.10}, seed=3, max_per_path=2),
+        lambda d, timeout: Faults(rates={"malformed-json": 0.10}, seed=3, max_per_path=2),
     ),
     Scenario(
         "HTML from a proxy",
         "5% of requests answered with a proxy's HTML page as 502, 5% as 200; at most 2 per URL",
-        lambda d: Faults(rates={"html": 0.05, "html-200": 0.05}, seed=4, max_per_path=2),
+        lambda d, timeout: Faults(rates={"html": 0.05, "html-200": 0.05}, seed=4, max_per_path=2),
     ),
     Scenario(
         "malformed JSON, never recovering",
         "every answer to one conference's Participants list cut off half-way",
-        lambda d: Faults(rates={"malformed-json": 1.0}, path_contains=_one_live_participants_path(d)),
+        lambda d, timeout: Faults(rates={"malformed-json": 1.0}, path_contains=_one_live_participants_path(d)),
         expect="fails clearly",
         error_contains="not JSON",
     ),
     Scenario(
         "HTML from a proxy, never recovering",
         "every answer to one conference's Insights participants list is a proxy's HTML page (200)",
-        lambda d: Faults(rates={"html-200": 1.0}, path_contains=_one_insights_participants_path(d)),
+        lambda d, timeout: Faults(rates={"html-200": 1.0}, path_contains=_one_insights_participants_path(d)),
         expect="fails clearly",
         error_contains="not JSON",
     ),
@@ -158,9 +172,10 @@ class Outcome:
         return "; ".join(e["message"] for e in self.run.errors)
 
 
-def run_scenario(scenario: Scenario, timeout: float = 900) -> Outcome:
+def run_scenario(scenario: Scenario, connector_waits: bool = False, timeout: float = 900) -> Outcome:
+    """`connector_waits`: the connector's own read timeout and backoff cap instead of SHORT_WAITS."""
     dataset = make_dataset()
-    fake = FakeTwilio(dataset, faults=scenario.faults(dataset)).start()
+    fake = FakeTwilio(dataset, faults=scenario.faults(dataset, read_timeout(connector_waits))).start()
     work = Workdir()
     config = sample_config(fake.base_url)
     try:
@@ -170,7 +185,7 @@ def run_scenario(scenario: Scenario, timeout: float = 900) -> Outcome:
             capture_output=True,
             text=True,
             timeout=timeout,
-            env={**os.environ, "PYTHONUNBUFFERED": "1", **LOOPBACK_ONLY},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **LOOPBACK_ONLY, **({} if connector_waits else SHORT_WAITS)},
         )
         wall = time.monotonic() - started
         scan_for_secrets(config, result.stdout, result.stderr)
@@ -182,11 +197,11 @@ def run_scenario(scenario: Scenario, timeout: float = 900) -> Outcome:
     return Outcome(scenario, Run.parse(result.returncode, result.stdout, result.stderr), wall, stats["requests"], stats["faults"], (secret,))
 
 
-def run_all(parallel: bool = False) -> List[Outcome]:
+def run_all(parallel: bool = False, connector_waits: bool = False) -> List[Outcome]:
     if not parallel:
-        return [run_scenario(s) for s in SCENARIOS]
+        return [run_scenario(s, connector_waits) for s in SCENARIOS]
     with ThreadPoolExecutor(max_workers=len(SCENARIOS)) as pool:
-        return list(pool.map(run_scenario, SCENARIOS))
+        return list(pool.map(lambda scenario: run_scenario(scenario, connector_waits), SCENARIOS))
 
 
 def table(outcomes: List[Outcome]) -> str:
@@ -218,7 +233,14 @@ def _short(message: str, limit: int = 160) -> str:
     return message if len(message) <= limit else message[: limit - 1] + "…"
 
 
-def document(outcomes: List[Outcome]) -> str:
+def waits(connector_waits: bool) -> str:
+    if connector_waits:
+        return f"with the connector's own {CONNECTOR_READ_TIMEOUT_S} s read timeout and 30 s backoff cap"
+    return (f"with the test-only read timeout of {READ_TIMEOUT_S:g} s and backoff cap of {BACKOFF_CAP_S:g} s "
+            "(README, Test-only settings; `--connector-waits` for the connector's own 30 s)")
+
+
+def document(outcomes: List[Outcome], connector_waits: bool = False) -> str:
     scenarios = "\n".join(f"- **{o.scenario.name}**: {o.scenario.what}." for o in outcomes)
     leaks = sum(len(o.leaked()) for o in outcomes)
     return f"""# Reliability
@@ -230,7 +252,7 @@ Written by `.venv/bin/python -m tools.reliability --write RELIABILITY.md` on
 Each scenario reads all four streams (conferences, conference_participants, conference_summaries,
 conference_participant_summaries) of the same dataset: {CONFERENCES} conferences over six months, 10% live with
 4 participants each, Insights summaries for all, from the fake Twilio on 127.0.0.1 (no latency added),
-with the default config (10 workers). The faults:
+with the default config (10 workers), {waits(connector_waits)}. The faults:
 
 {scenarios}
 
@@ -244,6 +266,8 @@ How the connector gets through (manifest.yaml, source_twilio/components.py):
 - 429: waits as `Retry-After` says (plus one second, the CDK's margin), else exponentially from 1 s with
   jitter, capped at 30 s; 10 retries per request.
 - 500/502/503/504, 408, dropped connections and read timeouts (30 s): retried the same way.
+- The wall times above are those of the waits named at the top; the requests, retries, records and states do not
+  depend on them.
 - A 2xx whose body is not a JSON object (a proxy's HTML page, a body cut off mid-way) is retried like a 5xx;
   if it never recovers, the stream fails after 10 retries with an error trace that says so, and its state does
   not move past the window it could not read. The other streams are read in full.
@@ -255,11 +279,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", metavar="FILE", help="write the document (e.g. RELIABILITY.md)")
     parser.add_argument("--parallel", action="store_true", help="run the scenarios at once (faster; wall times then overlap)")
+    parser.add_argument("--connector-waits", action="store_true",
+                        help=f"the connector's own {CONNECTOR_READ_TIMEOUT_S} s read timeout and 30 s backoff cap (minutes instead of seconds)")
     args = parser.parse_args(argv)
-    outcomes = run_all(parallel=args.parallel)
+    outcomes = run_all(parallel=args.parallel, connector_waits=args.connector_waits)
     print(table(outcomes))
     if args.write:
-        Path(args.write).write_text(document(outcomes))
+        Path(args.write).write_text(document(outcomes, args.connector_waits))
         print(f"written to {args.write}", file=sys.stderr)
     return 0
 

@@ -3,23 +3,42 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Iterator, List, Optional, Tuple
+from typing import Any, Iterator, List, Optional, Tuple, Union
 
 import pytest
+import requests
 from airbyte_cdk.models import AirbyteStateMessage, ConfiguredAirbyteCatalog
 from airbyte_cdk.sources.streams.http import rate_limiting
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
-from airbyte_cdk.test.mock_http import HttpMocker
+from airbyte_cdk.test.mock_http import HttpMocker, HttpRequest, HttpResponse
 
 from source_twilio.source import run, source
 
 
+class ExactHttpMocker:
+    """The CDK's HttpMocker, where each mocked request must be made exactly once per response given (once for a single
+    response): at the end of the test, `HttpMocker.assert_number_of_calls` checks every one of them."""
+
+    def __init__(self, mocker: HttpMocker) -> None:
+        self._mocker = mocker
+        self._expected: List[Tuple[HttpRequest, int]] = []
+
+    def get(self, request: HttpRequest, responses: Union[HttpResponse, List[HttpResponse]]) -> None:
+        self._mocker.get(request, responses)
+        self._expected.append((request, len(responses) if isinstance(responses, list) else 1))
+
+    def assert_every_request_made_as_mocked(self) -> None:
+        for request, times in self._expected:
+            self._mocker.assert_number_of_calls(request, times)
+
+
 @pytest.fixture
-def http_mocker() -> Iterator[HttpMocker]:
-    """An HttpMocker that, on exit, fails the test unless every mocked request was made as often as mocked."""
+def http_mocker() -> Iterator[ExactHttpMocker]:
+    """An HttpMocker that fails the test unless every mocked request was made exactly as often as mocked."""
     with HttpMocker() as mocker:
-        yield mocker
-        mocker._validate_all_matchers_called()
+        exact = ExactHttpMocker(mocker)
+        yield exact
+        exact.assert_every_request_made_as_mocked()
 
 
 @pytest.fixture
@@ -76,3 +95,14 @@ def _fresh_warnings():
     yield
     warn_once.cache_clear()
     tried.cache_clear()
+
+
+_SEND = requests.Session.send
+
+
+@pytest.fixture(autouse=True)
+def _requests_left_unpatched() -> Iterator[None]:
+    """A test that patches requests.Session.send and undoes it after its HttpMocker stopped leaves the mock in place for
+    every later test of the process (other modules on the same pytest-xdist worker too): such a test fails here."""
+    yield
+    assert requests.Session.send is _SEND, "this test left requests.Session.send patched (undo a monkeypatch before the HttpMocker stops)"

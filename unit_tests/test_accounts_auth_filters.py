@@ -10,25 +10,23 @@ from airbyte_cdk.test.mock_http.response_builder import FieldPath
 from freezegun import freeze_time
 
 from source_twilio.source import source
-from unit_tests.builders import (
-    ACCOUNT_SID,
-    API_KEY_SECRET,
-    API_KEY_SID,
-    AUTH_TOKEN,
-    ConfigBuilder,
+from unit_tests.builders.catalog import catalog
+from unit_tests.builders.config import ACCOUNT_SID, API_KEY_SECRET, API_KEY_SID, AUTH_TOKEN, ConfigBuilder
+from unit_tests.builders.requests import (
     accounts_endpoint,
-    accounts_response,
-    call_sid,
-    catalog,
-    conference_record,
-    conference_sid,
     conferences_endpoint,
-    insights_response,
-    list_response,
     live_conferences_endpoint,
-    participant_record,
     participants_endpoint,
     summaries_window,
+)
+from unit_tests.builders.responses import (
+    accounts_response,
+    call_sid,
+    conference_record,
+    conference_sid,
+    insights_response,
+    list_response,
+    participant_record,
     summary_record,
     utc,
 )

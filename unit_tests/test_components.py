@@ -1,6 +1,8 @@
 import copy
 import json
 import logging
+import random
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -28,9 +30,10 @@ from source_twilio.components import (
     TwilioBasicAuth,
     TwilioErrorHandler,
     TwilioNextPage,
+    plain_config_errors,
     rfc2822_to_iso,
 )
-from unit_tests.builders import ACCOUNT_SID, ConfigBuilder
+from unit_tests.builders.config import ACCOUNT_SID, ConfigBuilder
 
 _STATES_0_1_0 = Path(__file__).parent / "resource" / "state_0.1.0"
 _STATUSES = "{{ config.get('conference_status') or ['completed', 'in-progress', 'init'] }}"  # as in the manifest
@@ -55,6 +58,7 @@ def _fixture_config() -> ConfigBuilder:
         ("", ""),
         (None, None),
         ("not, a date", "not, a date"),
+        ("Thu, 30 Xyz 2015 20:00:00 +0000", "Thu, 30 Xyz 2015 20:00:00 +0000"),  # Twilio's shape, a month that is none
     ],
 )
 def test_given_a_twilio_date_when_normalized_then_iso_8601_utc(value, expected):
@@ -117,6 +121,11 @@ class TestTwilioNextPage:
 
         assert self._next(self._strategy("http://127.0.0.1:8080/twilio"), body) == "http://127.0.0.1:8080/twilio/2010-04-01/A.json?Page=1"
 
+    def test_given_a_base_url_ending_in_a_slash_when_asked_then_one_slash_between_the_prefix_and_the_uri(self):
+        body = {"conferences": [], "next_page_uri": "/2010-04-01/A.json?Page=1"}
+
+        assert self._next(self._strategy("http://127.0.0.1:8080/twilio/"), body) == "http://127.0.0.1:8080/twilio/2010-04-01/A.json?Page=1"
+
     def test_given_the_last_page_when_asked_then_no_next_page(self):
         assert self._next(self._strategy(), {"conferences": [], "next_page_uri": None}) is None
         assert self._next(self._strategy(), {"conferences": []}) is None
@@ -158,6 +167,16 @@ def test_given_an_attempt_when_backoff_computed_then_within_half_and_full_capped
     assert len(set(waits)) > 1
 
 
+@pytest.mark.parametrize("attempt, ceiling", [(0, 1), (1, 1), (2, 2), (3, 4), (5, 16), (6, 30), (12, 30)])
+def test_given_an_attempt_when_backoff_computed_then_half_the_capped_ceiling_fixed_and_half_random(monkeypatch, attempt, ceiling):
+    backoff = CappedExponentialBackoff(config={}, parameters={}, factor=1, max_seconds=30)
+    drawn = []
+    monkeypatch.setattr(random, "uniform", lambda low, high: drawn.append((low, high)) or high)
+
+    assert backoff.backoff_time(None, attempt) == ceiling
+    assert drawn == [(0, ceiling / 2)]
+
+
 class TestTwilioErrorHandler:
     _WARNING = "Voice Insights answered 403: Advanced Features are not active on this account."
 
@@ -195,6 +214,22 @@ class TestTwilioErrorHandler:
         assert resolution.response_action == ResponseAction.FAIL
         assert resolution.failure_type == FailureType.config_error
         assert "TLS certificate of api.dublin.ie1.twilio.com could not be verified" in resolution.error_message
+
+    def test_given_a_certificate_error_without_its_request_when_interpreted_then_a_config_error_naming_no_host(self):
+        resolution = self._handler().interpret_response(requests.exceptions.SSLError("certificate verify failed"))
+
+        assert resolution.failure_type == FailureType.config_error
+        assert "The TLS certificate of the host could not be verified" in resolution.error_message
+
+    def test_given_no_warning_configured_when_a_response_is_ignored_then_nothing_is_logged(self, caplog):
+        ignore_404 = HttpResponseFilter(action="IGNORE", http_codes={404}, config={}, parameters={})
+        handler = TwilioErrorHandler(config={}, parameters={}, response_filters=[ignore_404])
+
+        with caplog.at_level(logging.INFO):
+            resolution = handler.interpret_response(_response({"code": 20404}, status=404))
+
+        assert resolution.response_action == ResponseAction.IGNORE
+        assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
 
     def test_given_ignored_responses_when_interpreted_then_the_warning_is_logged_once(self, caplog):
         handler = self._handler()
@@ -403,6 +438,7 @@ class TestTwilioBasicAuth:
         assert raised.value.message == message and raised.value.failure_type == FailureType.config_error
         assert requests_mock.call_count == 1
         assert requests_mock.last_request.qs == {"pagesize": ["1"], "dateupdated>": ["2008-01-01"], "dateupdated<": ["2008-01-02"]}
+        assert requests_mock.last_request.timeout == 30  # an unanswered check is no verdict after 30 s, as a stream's request
 
     # 403: a key may be refused conferences and still read Voice Insights; the streams' own filters decide
     @pytest.mark.parametrize("answer", [{"status_code": 403}, {"status_code": 500}, {"status_code": 429}, {"exc": requests.exceptions.ConnectTimeout}])
@@ -437,3 +473,23 @@ class TestProgress:
             "Progress after 20 s: conference_participants: 6 records read in 2 pages; conferences: 1,500 records read in 2 pages, "
             "last window 2024-01-01T00:00:00Z to 2024-01-07T23:59:59Z; 1 retries.",
         ]
+
+
+class TestPlainConfigErrors:
+    def _record(self, failure_type: FailureType) -> logging.LogRecord:
+        try:
+            raise AirbyteTracedException(message="'start_date' must be a real UTC date", failure_type=failure_type)
+        except AirbyteTracedException:
+            return logging.LogRecord("airbyte", logging.ERROR, __file__, 1, "Check failed. Error traceback: \n Traceback ...", None, sys.exc_info())
+
+    def test_given_a_config_error_when_logged_then_the_sentence_without_the_traceback(self):
+        record = self._record(FailureType.config_error)
+
+        assert plain_config_errors(record) is True
+        assert (record.exc_info, record.msg) == (None, "Check failed. ")
+
+    def test_given_another_error_when_logged_then_its_traceback_stays(self):
+        record = self._record(FailureType.system_error)
+
+        assert plain_config_errors(record) is True
+        assert record.exc_info is not None and record.msg.endswith("Traceback ...")

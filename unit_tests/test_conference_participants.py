@@ -1,16 +1,15 @@
 from airbyte_cdk.test.mock_http import HttpMocker
 from freezegun import freeze_time
 
-from unit_tests.builders import (
-    ConfigBuilder,
+from unit_tests.builders.catalog import catalog
+from unit_tests.builders.config import ConfigBuilder
+from unit_tests.builders.requests import live_conferences_endpoint, participants_endpoint
+from unit_tests.builders.responses import (
     call_sid,
-    catalog,
     conference_record,
     conference_sid,
     list_response,
-    live_conferences_endpoint,
     participant_record,
-    participants_endpoint,
     twilio_error,
     utc,
 )

@@ -9,16 +9,13 @@ from airbyte_cdk.sources.declarative.interpolation import InterpolatedString
 from airbyte_cdk.test.state_builder import StateBuilder
 from freezegun import freeze_time
 
-from unit_tests.builders import (
-    ACCOUNT_SID,
-    ConfigBuilder,
-    accounts_endpoint,
+from unit_tests.builders.catalog import catalog
+from unit_tests.builders.config import ACCOUNT_SID, ConfigBuilder
+from unit_tests.builders.requests import accounts_endpoint, conferences_endpoint, conferences_window
+from unit_tests.builders.responses import (
     accounts_response,
-    catalog,
     conference_record,
     conference_sid,
-    conferences_endpoint,
-    conferences_window,
     list_response,
     twilio_error,
     utc,

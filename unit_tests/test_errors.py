@@ -3,23 +3,17 @@ import json
 from datetime import date
 
 import orjson
+import pytest
 import requests
 from airbyte_cdk.models import AirbyteMessageSerializer, FailureType, Status, Type
 from airbyte_cdk.test.mock_http import HttpResponse
 from freezegun import freeze_time
 
-from unit_tests.builders import (
-    ACCOUNT_SID,
-    AUTH_TOKEN,
-    ConfigBuilder,
-    catalog,
-    conference_record,
-    conference_sid,
-    conferences_window,
-    list_response,
-    twilio_error,
-    utc,
-)
+from source_twilio.source import TEST_BACKOFF_CAP, TEST_READ_TIMEOUT, source
+from unit_tests.builders.catalog import catalog
+from unit_tests.builders.config import ACCOUNT_SID, AUTH_TOKEN, ConfigBuilder
+from unit_tests.builders.requests import conferences_window
+from unit_tests.builders.responses import conference_record, conference_sid, list_response, twilio_error, utc
 from unit_tests.conftest import read_source, records_of, run_entry_point
 
 _NOW = "2024-01-20T12:00:00Z"
@@ -132,6 +126,71 @@ class TestRetries:
         assert records_of(output, "conferences") == []
         messages = [m.trace.error.message for m in output.errors]
         assert messages and any("body that is not JSON" in m for m in messages)
+
+
+@freeze_time(_NOW)
+class TestTestOnlyWaits:
+    """SOURCE_TWILIO_TEST_READ_TIMEOUT_SECONDS and SOURCE_TWILIO_TEST_BACKOFF_CAP_SECONDS (README, Test-only settings):
+    the fault tests' short waits; unset, the manifest's 30 s."""
+
+    def _timeouts_of_stream_requests(self, monkeypatch, http_mocker) -> list:
+        http_mocker.get(_ONLY_WINDOW.build(), list_response("conferences", []))
+        _mock_live_statuses_empty(http_mocker)
+        timeouts, send = [], requests.Session.send
+
+        def record(session, request, **kwargs):
+            if _CREDENTIALS_CHECK not in request.url:
+                timeouts.append(kwargs.get("timeout"))
+            return send(session, request, **kwargs)
+
+        with monkeypatch.context() as patch:  # undone before the HttpMocker stops, which restores Session.send itself
+            patch.setattr(requests.Session, "send", record)
+            read_source(ConfigBuilder().build(), catalog("conferences"))
+        return timeouts
+
+    def test_given_no_test_setting_when_read_then_every_request_waits_30_seconds_to_connect_and_to_read(self, monkeypatch, http_mocker):
+        monkeypatch.delenv(TEST_READ_TIMEOUT, raising=False)
+
+        assert self._timeouts_of_stream_requests(monkeypatch, http_mocker) == [(30, 30)] * 3
+
+    def test_given_a_test_read_timeout_when_read_then_every_request_waits_that_long_for_an_answer(self, monkeypatch, http_mocker):
+        monkeypatch.setenv(TEST_READ_TIMEOUT, "2.5")
+
+        assert self._timeouts_of_stream_requests(monkeypatch, http_mocker) == [(30, 2.5)] * 3
+
+    def test_given_only_a_test_backoff_cap_when_read_then_the_manifests_timeouts_stay(self, monkeypatch, http_mocker):
+        monkeypatch.setenv(TEST_BACKOFF_CAP, "0.5")
+
+        assert self._timeouts_of_stream_requests(monkeypatch, http_mocker) == [(30, 30)] * 3
+
+    def test_given_only_a_test_read_timeout_when_429_then_the_manifests_backoff_stays(self, monkeypatch, http_mocker, sleeps):
+        monkeypatch.setenv(TEST_READ_TIMEOUT, "2.5")
+        http_mocker.get(_ONLY_WINDOW.build(), [twilio_error(429, 20429, "Too Many Requests")] * 4 + [list_response("conferences", [])])
+        _mock_live_statuses_empty(http_mocker)
+
+        read_source(ConfigBuilder().build(), catalog("conferences"))
+
+        # factor 1, capped at 30: ceilings of 1, 2, 4 and 8 seconds, at least half of each, plus the CDK's extra second
+        assert [ceiling / 2 + 1 <= wait <= ceiling + 1 for wait, ceiling in zip(sleeps, (1, 2, 4, 8))] == [True] * 4
+
+    def test_given_a_test_backoff_cap_when_429_on_every_attempt_then_ten_retries_each_within_the_cap(self, monkeypatch, http_mocker, sleeps):
+        monkeypatch.setenv(TEST_BACKOFF_CAP, "0.5")
+        http_mocker.get(_ONLY_WINDOW.build(), [twilio_error(429, 20429, "Too Many Requests")] * 11)
+        _mock_live_statuses_empty(http_mocker)
+
+        output = read_source(ConfigBuilder().build(), catalog("conferences"), expecting_exception=True)
+
+        assert len(sleeps) == 10
+        assert all(0.25 + 1 <= wait <= 0.5 + 1 for wait in sleeps)  # half the cap fixed, plus the CDK's extra second
+        assert any("429" in m.trace.error.message for m in output.errors)
+
+    @pytest.mark.parametrize("variable", [TEST_READ_TIMEOUT, TEST_BACKOFF_CAP])
+    @pytest.mark.parametrize("value", ["0", "-1", "soon", "inf"])
+    def test_given_a_test_setting_that_is_not_a_positive_number_when_the_source_starts_then_an_error_naming_it(self, monkeypatch, variable, value):
+        monkeypatch.setenv(variable, value)
+
+        with pytest.raises(ValueError, match=f"{variable} \\(a setting for tests only\\) must be a positive number of seconds"):
+            source(catalog("conferences"), ConfigBuilder().build())
 
 
 # TwilioBasicAuth tries the credentials once, before any stream starts, on conferences updated on 2008-01-01.

@@ -4,18 +4,15 @@ from airbyte_cdk.models import Level, SyncMode
 from airbyte_cdk.test.state_builder import StateBuilder
 from freezegun import freeze_time
 
-from unit_tests.builders import (
-    ACCOUNT_SID,
-    ConfigBuilder,
-    catalog,
+from unit_tests.builders.catalog import catalog
+from unit_tests.builders.config import ACCOUNT_SID, ConfigBuilder
+from unit_tests.builders.requests import conferences_window, participant_summaries_endpoint, summaries_window
+from unit_tests.builders.responses import (
     conference_record,
     conference_sid,
-    conferences_window,
     insights_response,
     list_response,
-    participant_summaries_endpoint,
     participant_summary_record,
-    summaries_window,
     summary_record,
     twilio_error,
     utc,
@@ -101,7 +98,8 @@ class TestConferenceSummaries:
         assert output.most_recent_state.stream_state.__dict__["states"] == _per_account("2024-03-14T12:00:00Z")["states"]
 
     def test_given_insights_not_enabled_when_read_then_one_warning_and_the_other_streams_in_full(self, http_mocker):
-        http_mocker.get(_WINDOW.build(), twilio_error(403, 20403, "Voice Insights Advanced Features must be active"))
+        # read twice: as conference_summaries, and as the parent of conference_participant_summaries
+        http_mocker.get(_WINDOW.build(), [twilio_error(403, 20403, "Voice Insights Advanced Features must be active")] * 2)
         conferences = conferences_window(date(2024, 2, 20), date(2024, 3, 16))
         http_mocker.get(conferences.build(), list_response("conferences", [conference_record(conference_sid(1), utc(2024, 3, 1))]))
         for status in ("in-progress", "init"):  # the live statuses start 48 hours before now

@@ -18,7 +18,7 @@ from jsonschema import ValidationError
 
 from source_twilio import components
 from source_twilio.source import MANIFEST, source
-from unit_tests.builders import ConfigBuilder
+from unit_tests.builders.config import ConfigBuilder
 
 ROOT = Path(__file__).resolve().parent.parent
 INTEGRATION = ROOT / "integration_tests"

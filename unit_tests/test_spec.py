@@ -14,15 +14,11 @@ from airbyte_cdk.test.entrypoint_wrapper import discover
 from freezegun import freeze_time
 
 from source_twilio.source import MANIFEST, run, source
-from unit_tests.builders import (
-    ACCOUNT_SID,
-    API_KEY_SECRET,
-    AUTH_TOKEN,
-    ConfigBuilder,
-    TwilioListRequestBuilder,
-    catalog,
-    list_response,
-)
+from unit_tests.builders.bad_configs import BAD_CONFIGS
+from unit_tests.builders.catalog import catalog
+from unit_tests.builders.config import ACCOUNT_SID, API_KEY_SECRET, AUTH_TOKEN, ConfigBuilder
+from unit_tests.builders.requests import TwilioListRequestBuilder
+from unit_tests.builders.responses import list_response
 from unit_tests.conftest import read_source, run_entry_point
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -181,54 +177,10 @@ def test_given_insights_properties_the_openapi_spec_leaves_untyped_when_generate
     assert all(p.get("type") for p in every_property)
 
 
-# A bad config is refused before any request (no request is mocked), with a message that names the field. The
-# value rules are the manifest's validations (ConfigRule); missing keys and wrong types are the spec's JSON schema.
-_BAD_CONFIGS = [
-    ("missing account_sid", ConfigBuilder().without("account_sid"), "'account_sid' is a required property"),
-    ("missing credentials", ConfigBuilder().without("credentials"), "'credentials' is missing"),
-    ("missing start_date", ConfigBuilder().without("start_date"), "'start_date' is a required property"),
-    ("SID of the wrong form", ConfigBuilder().with_field("account_sid", "SK" + "0" * 32), "'account_sid' must be AC followed by 32 hexadecimal characters"),
-    ("SID too short", ConfigBuilder().with_field("account_sid", "AC123"), "'account_sid' must be AC followed by 32 hexadecimal characters"),
-    ("empty token", ConfigBuilder().with_field("credentials", {"auth_type": "auth_token", "auth_token": ""}), "'credentials.auth_token' must be the account's Auth Token, a non-empty string."),
-    ("API key SID of the wrong form", ConfigBuilder().with_api_key(sid="AC" + "0" * 32), "'credentials.api_key_sid' must be SK followed by 32 hexadecimal characters."),
-    ("empty API key secret", ConfigBuilder().with_api_key(secret=""), "'credentials.api_key_secret' must be the API key's secret, a non-empty string."),
-    ("date in another format", ConfigBuilder().with_start_date("2024-01-01"), "'start_date' must be a real UTC date and time as YYYY-MM-DDTHH:MM:SSZ"),
-    ("date that does not exist", ConfigBuilder().with_start_date("2024-02-30T00:00:00Z"), "'start_date' must be a real UTC date and time"),
-    ("date in words", ConfigBuilder().with_start_date("yesterday"), "'start_date' must be a real UTC date and time"),
-    ("negative lookback", ConfigBuilder().with_lookback_window(-5), "'lookback_window' must be a whole number of minutes from 0 to 576000."),
-    ("lookback too long", ConfigBuilder().with_lookback_window(576001), "'lookback_window' must be a whole number of minutes from 0 to 576000."),
-    ("too many workers", ConfigBuilder().with_num_workers(41), "'num_workers' (concurrent requests) must be a whole number from 1 to 40."),
-    ("no workers", ConfigBuilder().with_num_workers(0), "'num_workers' (concurrent requests) must be a whole number from 1 to 40."),
-    ("negative workers", ConfigBuilder().with_num_workers(-3), "'num_workers' (concurrent requests) must be a whole number from 1 to 40."),
-    ("base_url not http", ConfigBuilder().with_base_url("ftp://api.twilio.com"), "'base_url' must be http(s)://host[:port][/path] without a trailing slash"),
-    ("base_url with a trailing slash", ConfigBuilder().with_base_url("https://api.twilio.com/"), "'base_url' must be http(s)://host[:port][/path] without a trailing slash"),
-    ("insights_base_url with a query", ConfigBuilder().with_field("insights_base_url", "https://insights.twilio.com?x=1"), "'insights_base_url' must be http(s)://host[:port][/path] without a trailing slash."),
-]
-_SUSPECTED = "Known limitation (README, Config): these are refused by the CDK's own check of the config against the spec, which the form needs, before any rule of ours: "
-# Bad configs that 0.1.0 refused with a message naming the field, and that today get the CDK's jsonschema sentence.
-_BAD_CONFIGS_WITHOUT_A_PLAIN_MESSAGE = [
-    pytest.param(
-        "missing token", ConfigBuilder().with_field("credentials", {"auth_type": "auth_token"}), "credentials.auth_token",
-        marks=pytest.mark.xfail(strict=True, reason=_SUSPECTED + "the spec's oneOf answers \"'api_key' was expected\"."),
-        id="missing token",
-    ),
-    pytest.param(
-        "unknown auth type", ConfigBuilder().with_field("credentials", {"auth_type": "password"}), "credentials.auth_type",
-        marks=pytest.mark.xfail(strict=True, reason=_SUSPECTED + "the spec's oneOf answers \"{'auth_type': 'password'} is not valid "
-                                "under any of the given schemas\"."),
-        id="unknown auth type",
-    ),
-    pytest.param(
-        "fractional workers", ConfigBuilder().with_num_workers(2.5), "num_workers",
-        marks=pytest.mark.xfail(strict=True, reason=_SUSPECTED + "the spec's type answers \"2.5 is not of type 'integer'\"."),
-        id="fractional workers",
-    ),
-    pytest.param(
-        "unknown status", ConfigBuilder().with_field("conference_status", ["ended"]), "conference_status",
-        marks=pytest.mark.xfail(strict=True, reason=_SUSPECTED + "the spec's enum answers \"'ended' is not one of [...]\"."),
-        id="unknown status",
-    ),
-]
+# A bad config is refused before any request (no request is mocked), with a message that names the field
+# (unit_tests/builders/bad_configs.py, the table integration_tests/test_bad_input.py runs end to end too).
+_LIMITATION = ("Known limitation (README, Config): the CDK's own check of the config against the spec, which the form needs, "
+               "refuses this before any rule of ours, in words that do not name the field")
 
 
 def _assert_refused_with(output, expected: str) -> None:
@@ -240,36 +192,33 @@ def _assert_refused_with(output, expected: str) -> None:
     assert output.records == []
 
 
-@pytest.mark.parametrize("case, builder, expected", _BAD_CONFIGS, ids=[c[0] for c in _BAD_CONFIGS])
-def test_given_a_bad_config_when_read_then_a_config_error_naming_the_field_and_no_request(case, builder, expected, http_mocker):
-    output = read_source(builder.build(), catalog("conferences"), expecting_exception=True)
+@pytest.mark.parametrize("bad", BAD_CONFIGS, ids=lambda bad: bad.case)
+def test_given_a_bad_config_when_read_then_a_config_error_with_its_message_and_no_request(bad, http_mocker):
+    output = read_source(bad.apply(ConfigBuilder().build()), catalog("conferences"), expecting_exception=True)
 
-    _assert_refused_with(output, expected)
-
-
-# check runs the same validations as read (each source build takes half a second): one case of each kind.
-_BAD_CONFIGS_FOR_CHECK = [c for c in _BAD_CONFIGS if c[0] in {
-    "missing start_date", "missing credentials", "SID too short", "empty token", "empty API key secret", "date that does not exist",
-    "no workers", "base_url with a trailing slash",
-}]
+    _assert_refused_with(output, bad.message)
 
 
-@pytest.mark.parametrize("case, builder, expected", _BAD_CONFIGS_FOR_CHECK, ids=[c[0] for c in _BAD_CONFIGS_FOR_CHECK])
-def test_given_a_bad_config_when_check_then_failed_naming_the_field_and_no_secret(case, builder, expected, http_mocker, capsys, tmp_path):
-    exit_code, output, printed = run_entry_point(capsys, tmp_path, "check", builder.build())
+@pytest.mark.parametrize("bad", [bad for bad in BAD_CONFIGS if bad.end_to_end], ids=lambda bad: bad.case)
+def test_given_a_bad_config_when_check_then_failed_with_its_message_and_no_secret(bad, http_mocker, capsys, tmp_path):
+    exit_code, output, printed = run_entry_point(capsys, tmp_path, "check", bad.apply(ConfigBuilder().build()))
 
     assert exit_code == 0
     statuses = [m.connectionStatus for m in output.connection_status_messages]
     assert [s.status for s in statuses] == [Status.FAILED]
-    assert expected in statuses[0].message
+    assert bad.message in statuses[0].message
     assert AUTH_TOKEN not in printed and API_KEY_SECRET not in printed
 
 
-@pytest.mark.parametrize("case, builder, expected", _BAD_CONFIGS_WITHOUT_A_PLAIN_MESSAGE)
-def test_given_a_bad_config_0_1_0_explained_when_read_then_a_config_error_naming_the_field(case, builder, expected, http_mocker):
-    output = read_source(builder.build(), catalog("conferences"), expecting_exception=True)
+@pytest.mark.parametrize(
+    "bad",
+    [pytest.param(bad, marks=pytest.mark.xfail(strict=True, reason=f"{_LIMITATION}: {bad.message!r}")) for bad in BAD_CONFIGS if bad.should_name],
+    ids=lambda bad: bad.case,
+)
+def test_given_a_bad_config_the_spec_refuses_when_read_then_the_message_names_the_field(bad, http_mocker):
+    output = read_source(bad.apply(ConfigBuilder().build()), catalog("conferences"), expecting_exception=True)
 
-    _assert_refused_with(output, expected)
+    _assert_refused_with(output, bad.should_name)
 
 
 @freeze_time("2024-03-15T12:00:00Z")
