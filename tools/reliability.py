@@ -285,7 +285,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     outcomes = run_all(parallel=args.parallel, connector_waits=args.connector_waits)
     print(table(outcomes))
     if args.write:
-        Path(args.write).write_text(document(outcomes, args.connector_waits))
+        path = Path(args.write)  # the section tools/mistakes.py writes into the same file is kept
+        kept = "<!-- mistakes -->" + path.read_text().split("<!-- mistakes -->", 1)[1] if path.exists() and "<!-- mistakes -->" in path.read_text() else ""
+        path.write_text(document(outcomes, args.connector_waits).rstrip("\n") + ("\n\n" + kept if kept else "\n"))
         print(f"written to {args.write}", file=sys.stderr)
     return 0
 
