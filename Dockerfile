@@ -29,7 +29,8 @@ RUN python3 -m venv "$VENV" \
  && printf '{"account_sid": "AC00000000000000000000000000000000", "credentials": {"auth_type": "auth_token", "auth_token": "x"}, "start_date": "2024-01-01T00:00:00Z", "base_url": "http://127.0.0.1:9", "insights_base_url": "http://127.0.0.1:9"}' > /tmp/warm-up.json \
  && "$VENV/bin/source-twilio" discover --config /tmp/warm-up.json | grep -q '"type":"CATALOG"' \
  && rm /tmp/warm-up.json
-# `discover` above imports what spec, check, discover and read import (it sends no request) and leaves their
+# `discover` above imports what spec, check, discover and read import (its one request, the credentials check, finds
+# no server on 127.0.0.1:9 and decides nothing) and leaves their
 # bytecode, and theirs only, in __pycache__: the image never has to compile them again, and nothing else is kept.
 
 FROM ${BASE_IMAGE}

@@ -38,9 +38,9 @@ LOGGER = logging.getLogger("airbyte")
 
 def fewer_malloc_arenas() -> None:
     """glibc gives threads that allocate at the same time arenas of their own (up to 8 per core) and keeps what they
-    free: with 10 workers parsing pages of 1,000 conferences, peak RSS grew from 92 MB (2,000 conferences) to 124 MB
-    (50,000). Two arenas, as MALLOC_ARENA_MAX=2 sets, keep it at 96 MB and save CPU (BENCHMARKS.md). A value set in
-    the environment wins; without glibc nothing changes."""
+    free: with 10 workers parsing pages of 1,000 conferences at once, peak RSS grows with the account. Two arenas, as
+    MALLOC_ARENA_MAX=2 sets, keep it lower and save CPU (BENCHMARKS.md, the step table: 127 to 96 MB at 50,000
+    conferences). A value set in the environment wins; without glibc nothing changes."""
     if "MALLOC_ARENA_MAX" not in os.environ:
         try:
             ctypes.CDLL(None).mallopt(-8, 2)  # M_ARENA_MAX, before the sync's threads start
@@ -86,7 +86,9 @@ class Progress:
     retries so far. Counted by TwilioRecords, InWindow and TwilioErrorHandler, from the workers' threads."""
 
     def __init__(self, clock: Any = time.monotonic) -> None:
-        self.every, self.lock, self.started, self.clock = float(os.environ.get("SOURCE_TWILIO_PROGRESS_SECONDS", 10)), threading.Lock(), None, clock
+        self.every, self.lock, self.clock = float(os.environ.get("SOURCE_TWILIO_PROGRESS_SECONDS", 10)), threading.Lock(), clock
+        self.started: Optional[float] = None
+        self.last: Optional[float] = None
         self.records: Counter = Counter()
         self.pages: Counter = Counter()
         self.windows: dict = {}
@@ -95,7 +97,8 @@ class Progress:
     def count(self, stream: str, records: int = 0, pages: int = 0, window: Optional[tuple] = None, retries: int = 0) -> None:
         with self.lock:
             now = self.clock()
-            self.started, self.last = (now, now) if self.started is None else (self.started, self.last)
+            if self.started is None:
+                self.started = self.last = now
             self.records[stream] += records
             self.pages[stream] += pages
             self.windows[stream] = window or self.windows.get(stream)
@@ -116,10 +119,12 @@ PROGRESS = Progress()
 class TwilioRecords(DpathExtractor):
     """The records of a page, `body[field_path[0]]` (Twilio's lists put them under one key: `conferences`,
     `participants`): the stock DpathExtractor's result, without its dpath.get, which visits every field of every
-    record of the page to match the one key (12 ms per page of 1,000 conferences), or its Jinja per page."""
+    record of the page to match the one key, or its Jinja per page."""
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         super().__post_init__(parameters)
+        if len(self._field_path) != 1 or self.record_expander is not None:
+            raise ValueError("TwilioRecords takes the records under one key: a field_path of one element, no record_expander")
         self._key = self._field_path[0].eval(self.config)
         self._stream = parameters.get("name", self._key)
 
@@ -134,8 +139,8 @@ class TwilioRecords(DpathExtractor):
 @dataclass
 class InWindow(RecordFilter):
     """Keeps the records whose `field` lies in the window read, `start_time <= record[field] <= end_time`: the stock
-    RecordFilter's condition, compared as ISO 8601 strings without rendering a Jinja template per record (13% of a
-    read's CPU). A record without the field is kept, as the CDK's cursor keeps it."""
+    RecordFilter's condition, compared as ISO 8601 strings without rendering a Jinja template per record (BENCHMARKS.md).
+    A record without the field is kept, as the CDK's cursor keeps it."""
     field: str = ""
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
@@ -323,7 +328,9 @@ class TwilioBasicAuth(BasicHttpAuthenticator):
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         super().__post_init__(parameters)
-        if self._password.eval(self.config):  # not the authenticator of the other auth_type, which is built too
+        # Not the authenticator of the other auth_type, which is built too and finds no password. A token of digits
+        # only comes back from the CDK's interpolation as a number ("000…" as 0): still a password to try.
+        if self._password.eval(self.config) not in ("", None):
             add_to_secrets(self.token.split(" ", 1)[-1])
             if tried(self.config["base_url"], self.config["account_sid"], self.token) == 401:
                 message = " ".join(self.rejected.split())

@@ -440,6 +440,16 @@ class TestTwilioBasicAuth:
         assert requests_mock.last_request.qs == {"pagesize": ["1"], "dateupdated>": ["2008-01-01"], "dateupdated<": ["2008-01-02"]}
         assert requests_mock.last_request.timeout == 30  # an unanswered check is no verdict after 30 s, as a stream's request
 
+    def test_given_a_token_of_zeros_twilio_rejects_when_built_then_it_is_tried_too(self, requests_mock):
+        requests_mock.get(self._CHECK, status_code=401, json={"code": 20003, "message": "Authenticate", "status": 401})
+        config = ConfigBuilder().build()
+        config["credentials"]["auth_token"] = "0" * 32  # the CDK's interpolation returns it as the number 0
+
+        with pytest.raises(AirbyteTracedException) as raised:
+            self._auth(config)
+
+        assert raised.value.failure_type == FailureType.config_error and requests_mock.call_count == 1
+
     # 403: a key may be refused conferences and still read Voice Insights; the streams' own filters decide
     @pytest.mark.parametrize("answer", [{"status_code": 403}, {"status_code": 500}, {"status_code": 429}, {"exc": requests.exceptions.ConnectTimeout}])
     def test_given_no_verdict_when_built_then_the_streams_go_on(self, requests_mock, answer):
