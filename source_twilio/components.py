@@ -2,6 +2,7 @@
 this file as `source_declarative_manifest.components`, and the source_twilio package registers it under that name too.
 It imports only airbyte_cdk, its dependencies and the stdlib."""
 
+import base64
 import ctypes
 import functools
 import logging
@@ -324,13 +325,15 @@ class TwilioBasicAuth(BasicHttpAuthenticator):
 
     @functools.cached_property
     def token(self) -> str:  # the config does not change during a sync: encoded once, not twice per request
-        return super().token
+        # As the stock token, but the credentials stay strings: the CDK's interpolation reads a rendered value as a
+        # Python literal, so a token of digits ("000…", "123…e45") would be sent as the number it spells ("0", "1.23e+76").
+        username, password = (value.eval(self.config, valid_types=(str,)) for value in (self._username, self._password))
+        return "Basic " + base64.b64encode(f"{username}:{password}".encode("utf8")).decode("utf8")
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         super().__post_init__(parameters)
-        # Not the authenticator of the other auth_type, which is built too and finds no password. A token of digits
-        # only comes back from the CDK's interpolation as a number ("000…" as 0): still a password to try.
-        if self._password.eval(self.config) not in ("", None):
+        # Not the authenticator of the other auth_type, which is built too and finds no password.
+        if self._password.eval(self.config, valid_types=(str,)):
             add_to_secrets(self.token.split(" ", 1)[-1])
             if tried(self.config["base_url"], self.config["account_sid"], self.token) == 401:
                 message = " ".join(self.rejected.split())

@@ -1,3 +1,4 @@
+import base64
 import copy
 import json
 import logging
@@ -440,15 +441,19 @@ class TestTwilioBasicAuth:
         assert requests_mock.last_request.qs == {"pagesize": ["1"], "dateupdated>": ["2008-01-01"], "dateupdated<": ["2008-01-02"]}
         assert requests_mock.last_request.timeout == 30  # an unanswered check is no verdict after 30 s, as a stream's request
 
-    def test_given_a_token_of_zeros_twilio_rejects_when_built_then_it_is_tried_too(self, requests_mock):
-        requests_mock.get(self._CHECK, status_code=401, json={"code": 20003, "message": "Authenticate", "status": 401})
+    # The CDK's interpolation reads a rendered value as a Python literal: these would be sent as 0 and 1.2345678901234568e+40
+    @pytest.mark.parametrize("auth_token", ["0" * 32, "12345678901234567890123456789e12"])
+    def test_given_a_token_that_spells_a_number_when_built_then_it_is_sent_as_typed(self, requests_mock, auth_token):
+        requests_mock.get(self._CHECK, json={"conferences": []})
         config = ConfigBuilder().build()
-        config["credentials"]["auth_token"] = "0" * 32  # the CDK's interpolation returns it as the number 0
+        config["credentials"]["auth_token"] = auth_token
+        expected = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{auth_token}".encode()).decode()
 
-        with pytest.raises(AirbyteTracedException) as raised:
-            self._auth(config)
+        auth = self._auth(config)
 
-        assert raised.value.failure_type == FailureType.config_error and requests_mock.call_count == 1
+        assert auth.get_auth_header() == {"Authorization": expected}
+        assert requests_mock.call_count == 1 and requests_mock.last_request.headers["Authorization"] == expected
+        assert filter_secrets(expected) == "Basic ****"
 
     # 403: a key may be refused conferences and still read Voice Insights; the streams' own filters decide
     @pytest.mark.parametrize("answer", [{"status_code": 403}, {"status_code": 500}, {"status_code": 429}, {"exc": requests.exceptions.ConnectTimeout}])
