@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 from types import SimpleNamespace
@@ -98,6 +99,13 @@ def _fresh_warnings():
 
 
 _SEND = requests.Session.send
+
+
+@pytest.fixture(autouse=True)
+def _collector_unfrozen() -> Iterator[None]:
+    """The entry point freezes what it has built before a read, as one process is one sync; here one test is one sync."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture(autouse=True)

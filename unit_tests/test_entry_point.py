@@ -1,5 +1,6 @@
 """`source-twilio` itself (source_twilio/source.py): what it does before the CDK's entry point takes over."""
 
+import gc
 import json
 import logging
 
@@ -38,6 +39,18 @@ def test_given_a_catalog_naming_a_stream_this_source_lacks_when_read_then_a_warn
         "conference_summaries, conference_participant_summaries."
     ]
     assert output.records == []
+
+
+def test_given_a_read_when_run_then_what_was_built_before_it_is_out_of_the_collectors_way(http_mocker, capsys, tmp_path, monkeypatch):
+    launched = []
+    monkeypatch.setattr("airbyte_cdk.entrypoint.launch", lambda source, args: launched.append(gc.get_freeze_count()))
+    gc.unfreeze()
+    (tmp_path / "catalog.json").write_text(json.dumps({"streams": []}))
+
+    exit_code, _, _ = run_entry_point(capsys, tmp_path, "read", ConfigBuilder().build(), "--catalog", str(tmp_path / "catalog.json"))
+
+    assert exit_code == 0 and len(launched) == 1
+    assert launched[0] > 100_000  # the CDK's modules and the source: full collections during the read skip them
 
 
 @freeze_time("2024-03-15T12:00:00Z")
