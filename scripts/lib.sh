@@ -37,7 +37,11 @@ new_venv() {
   if [ -n "$UV" ]; then
     "$UV" venv --quiet --allow-existing --python "$PYTHON" "${@:2}" "$1"
   else
-    "$PYTHON" -m venv "$1" && "$1/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+    "$PYTHON" -m venv "$1" || return 1
+    if [ "${2:-}" = --seed ]; then  # as before uv: the venv's own pip, upgraded
+      "$1/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip > "$1/install.log" 2>&1 \
+        || { cat "$1/install.log" >&2; return 1; }
+    fi
   fi
 }
 
