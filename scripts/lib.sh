@@ -20,7 +20,7 @@ export UV_PYTHON_DOWNLOADS=never  # the venvs use $PYTHON; uv must not fetch an 
 ensure_uv() {
   UV="" UV_CHECKED=1
   if [ "${USE_PIP:-0}" = 1 ]; then return; fi
-  if [ "$("$UV_DIR/bin/uv" --version 2>/dev/null)" != "uv $UV_VERSION" ]; then
+  if [ "$("$UV_DIR/bin/uv" --version 2>/dev/null | cut -d ' ' -f 2)" != "$UV_VERSION" ]; then  # "uv 0.13.9 (x86_64-...)"
     rm -rf "$UV_DIR"
     if ! "$PYTHON" -m pip install --quiet --disable-pip-version-check --target "$UV_DIR" "uv==$UV_VERSION" \
          > /tmp/source-twilio-uv-install.log 2>&1 || [ ! -x "$UV_DIR/bin/uv" ]; then
