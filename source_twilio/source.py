@@ -99,7 +99,7 @@ def run(args: Optional[List[str]] = None) -> None:
     for unknown in sorted({s.stream.name for s in read["catalog"].streams} - set(names)) if "catalog" in read else []:
         logging.getLogger("airbyte").warning(f"The catalog names a stream this source does not have: {unknown}. Its streams: {', '.join(names)}.")
     # The objects built so far (the CDK's modules, the parsed manifest, the streams) live until the process ends: out of
-    # the collector's way, its full passes no longer walk them (BENCHMARKS.md, the step table). One-shot processes
+    # the collector's way, its full passes no longer walk them (benchmarks/gc_time.py; BENCHMARKS.md). One-shot processes
     # only, as this entry point is: a long-lived host, such as the Connector Builder, does not pass here.
     gc.freeze()
     launch(built, args)
